@@ -1,0 +1,1 @@
+"""PSP catalog, shipping methods, carriers, synced store products and product mappings."""

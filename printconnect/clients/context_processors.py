@@ -1,0 +1,24 @@
+from typing import Any
+
+from django.http import HttpRequest
+from guardian.core import ObjectPermissionChecker
+
+from printconnect.core import permissions as perms
+
+
+def portal(request: HttpRequest) -> dict[str, Any]:
+    """Navigation flags for the portal's side bar, from the role's permissions on the client (one query)."""
+    client = getattr(request, "client", None)
+    if client is None:
+        return {}
+    granted = set(ObjectPermissionChecker(request.user).get_perms(client))
+    return {
+        "portal_client": client,
+        "portal_membership": request.membership,
+        "portal_nav": {
+            "stores": perms.VIEW_CLIENT_STORES in granted,
+            "orders": perms.VIEW_CLIENT_ORDERS in granted,
+            "users": perms.MANAGE_MEMBERS in granted,
+            "add_store": perms.ADD_STORE in granted,
+        },
+    }

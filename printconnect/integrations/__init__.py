@@ -1,0 +1,1 @@
+"""Connectors, feeds, schedules, runs, events, webhooks in and postbacks out."""

@@ -1,0 +1,1 @@
+"""Orders, items, print files, shipments, the status workflow and the intake pipeline."""

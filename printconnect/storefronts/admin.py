@@ -1,0 +1,14 @@
+from django.contrib import admin
+from guardian.admin import GuardedModelAdmin
+
+from printconnect.storefronts.models import Store
+
+
+@admin.register(Store)
+class StoreAdmin(GuardedModelAdmin):
+    list_display = ["name", "client", "platform", "created_at"]
+    list_filter = ["platform", "client"]
+    search_fields = ["name", "client__name", "client__reference"]
+    list_select_related = ["client"]
+    autocomplete_fields = ["client"]
+    readonly_fields = ["created_at", "updated_at"]
