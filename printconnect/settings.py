@@ -14,6 +14,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("PRINTCONNECT_VAR_DIR", default=str(BASE_DIR / "var")))
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+(VAR_DIR / "staticfiles").mkdir(exist_ok=True)  # whitenoise warns about a missing STATIC_ROOT
 
 env = environ.Env()
 

@@ -1,13 +1,17 @@
 from django import forms
 
-from printconnect.clients.models import Client
 
+class ClientForm(forms.Form):
+    """Checks shapes only; the service checks the rules (a unique reference) and names the field it refuses."""
 
-class ClientForm(forms.ModelForm):
-    class Meta:
-        model = Client
-        fields = ["name", "reference", "description"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+    name = forms.CharField(max_length=200)
+    reference = forms.CharField(
+        label="Client reference",
+        max_length=64,
+        required=False,
+        help_text="Optional. The ID B2B platforms such as Pressero send for this client; unique when given.",
+    )
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
 class StorefrontAccessEnableForm(forms.Form):
@@ -21,7 +25,7 @@ class StorefrontAccessEnableForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.needs_admin = needs_admin
         for name in ("admin_email", "admin_first_name", "admin_last_name"):
-            self.fields[name].required = needs_admin
-        if not needs_admin:
-            for name in ("admin_email", "admin_first_name", "admin_last_name"):
+            if needs_admin:
+                self.fields[name].required = True
+            else:
                 del self.fields[name]

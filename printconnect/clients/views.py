@@ -55,7 +55,8 @@ def client_create(request: HttpRequest) -> HttpResponse:
 @staff_required
 def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_object_or_404(Client, pk=pk)
-    form = ClientForm(request.POST or None, instance=client)
+    initial = {"name": client.name, "reference": client.reference or "", "description": client.description}
+    form = ClientForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.client_update(client=client, actor=request.user, **form.cleaned_data)

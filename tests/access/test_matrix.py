@@ -1,0 +1,161 @@
+"""Every portal URL, walked as each role of client A against client A's and client B's objects.
+
+Each cell is the exact status expected. A portal URL missing from MATRIX fails test_matrix_covers_every_portal_url,
+so a new page cannot ship without deciding who may open it. Refused requests must change no row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.urls import get_resolver, reverse
+
+from printconnect.clients.models import Invitation, Membership
+from printconnect.clients.services import invitation_create
+from printconnect.core.permissions import Role
+from printconnect.storefronts.models import Store
+from tests.factories.clients import ClientFactory
+from tests.factories.core import PASSWORD, StaffFactory
+from tests.factories.storefronts import make_member, make_store
+
+ROLES = (Role.ADMIN, Role.STORE_MANAGER, Role.ORDER_MANAGER, Role.READ_ONLY)
+
+# (url name, method): {target: (admin, store manager, order manager, read-only)}. Targets: "A" = an object of
+# the user's own client (for stores: the store assigned to the Store manager), "B" = the other client's object.
+# URLs without an object have only "A".
+MATRIX: dict[tuple[str, str], dict[str, tuple[int, int, int, int]]] = {
+    ("dashboard", "GET"): {"A": (200, 200, 200, 200)},
+    ("store_list", "GET"): {"A": (200, 200, 403, 200)},
+    ("store_add", "GET"): {"A": (200, 403, 403, 403)},
+    ("store_add", "POST"): {"A": (302, 403, 403, 403)},
+    ("store_detail", "GET"): {"A": (200, 200, 404, 200), "B": (404, 404, 404, 404)},
+    ("store_edit", "GET"): {"A": (200, 200, 404, 403), "B": (404, 404, 404, 404)},
+    ("store_edit", "POST"): {"A": (302, 302, 404, 403), "B": (404, 404, 404, 404)},
+    ("user_list", "GET"): {"A": (200, 403, 403, 403)},
+    ("user_invite", "GET"): {"A": (200, 403, 403, 403)},
+    ("user_invite", "POST"): {"A": (302, 403, 403, 403)},
+    ("member_edit", "GET"): {"A": (200, 403, 403, 403), "B": (404, 403, 403, 403)},
+    ("member_edit", "POST"): {"A": (302, 403, 403, 403), "B": (404, 403, 403, 403)},
+    ("member_remove", "GET"): {"A": (200, 403, 403, 403), "B": (404, 403, 403, 403)},
+    ("member_remove", "POST"): {"A": (302, 403, 403, 403), "B": (404, 403, 403, 403)},
+    ("invitation_resend", "POST"): {"A": (302, 403, 403, 403), "B": (404, 403, 403, 403)},
+    ("invitation_cancel", "POST"): {"A": (302, 403, 403, 403), "B": (404, 403, 403, 403)},
+}
+
+OBJECT_KIND = {
+    "store_detail": "store",
+    "store_edit": "store",
+    "member_edit": "member",
+    "member_remove": "member",
+    "invitation_resend": "invitation",
+    "invitation_cancel": "invitation",
+}
+
+POST_DATA = {
+    "store_add": {"name": "A brand new store"},
+    "store_edit": {"name": "Renamed store"},
+    "user_invite": {"email": "fresh@example.test", "first_name": "F", "last_name": "R", "role": Role.READ_ONLY},
+    "member_edit": {"role": Role.ORDER_MANAGER},
+}
+
+
+@dataclass
+class World:
+    users: dict[str, object]
+    objects: dict[str, dict[str, int]]
+
+
+def _world() -> World:
+    staff = StaffFactory()
+    a, b = ClientFactory(name="Client A"), ClientFactory(name="Client B")
+    a1, _a2, b1 = make_store(a), make_store(a), make_store(b)
+    users = {role: make_member(a, role, stores=[a1]) for role in ROLES}
+    target_a = make_member(a, Role.READ_ONLY)
+    make_member(b, Role.ADMIN)
+    target_b = make_member(b, Role.READ_ONLY)
+    inv_a = invitation_create(client=a, email="inv-a@example.test", role=Role.READ_ONLY, actor=staff, base_url="")
+    inv_b = invitation_create(client=b, email="inv-b@example.test", role=Role.READ_ONLY, actor=staff, base_url="")
+    objects = {
+        "A": {"store": a1.pk, "member": target_a.membership.pk, "invitation": inv_a.pk},
+        "B": {"store": b1.pk, "member": target_b.membership.pk, "invitation": inv_b.pk},
+    }
+    return World(users=users, objects=objects)
+
+
+def _snapshot() -> tuple:
+    return (
+        sorted(Store.objects.values_list("pk", "name")),
+        sorted(Membership.objects.values_list("pk", "role")),
+        sorted(Invitation.objects.values_list("pk", "nonce", "cancelled_at")),
+    )
+
+
+CELLS = [
+    (name, method, target, role, statuses[ROLES.index(role)])
+    for (name, method), targets in MATRIX.items()
+    for target, statuses in targets.items()
+    for role in ROLES
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "method", "target", "role", "expected"),
+    CELLS,
+    ids=[f"{n}-{m}-{t}-{r}" for n, m, t, r, _ in CELLS],
+)
+def test_portal_access(client, name, method, target, role, expected):
+    world = _world()
+    client.login(username=world.users[role].email, password=PASSWORD)
+    kind = OBJECT_KIND.get(name)
+    url = reverse(f"portal:{name}", kwargs={"pk": world.objects[target][kind]} if kind else None)
+    before = _snapshot()
+    response = client.get(url) if method == "GET" else client.post(url, POST_DATA.get(name, {}))
+    assert response.status_code == expected, f"{role} {method} {url}"
+    if expected in (403, 404) or method == "GET":
+        assert _snapshot() == before, "a refused or read-only request changed data"
+
+
+def test_matrix_covers_every_portal_url():
+    resolver = get_resolver()
+    portal = resolver.namespace_dict["portal"][1]
+    names = {pattern.name for pattern in portal.url_patterns}
+    assert names == {name for name, _ in MATRIX}, "add the new portal URL to MATRIX with its expected statuses"
+    assert set(OBJECT_KIND) <= names
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted({name for name, _ in MATRIX}))
+def test_anonymous_visitors_are_sent_to_sign_in(client, name):
+    kind = OBJECT_KIND.get(name)
+    url = reverse(f"portal:{name}", kwargs={"pk": 1} if kind else None)
+    response = client.post(url) if (name, "GET") not in MATRIX else client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.django_db
+def test_store_manager_gets_404_for_a_store_of_their_client_not_assigned_to_them(client):
+    a = ClientFactory()
+    assigned, other = make_store(a), make_store(a)
+    manager = make_member(a, Role.STORE_MANAGER, stores=[assigned])
+    client.login(username=manager.email, password=PASSWORD)
+    assert client.get(reverse("portal:store_detail", kwargs={"pk": assigned.pk})).status_code == 200
+    assert client.get(reverse("portal:store_detail", kwargs={"pk": other.pk})).status_code == 404
+    assert client.post(reverse("portal:store_edit", kwargs={"pk": other.pk}), {"name": "x"}).status_code == 404
+    other.refresh_from_db()
+    assert other.name != "x"
+
+
+@pytest.mark.django_db
+def test_staff_console_refuses_client_users(client):
+    a = ClientFactory()
+    admin = make_member(a, Role.ADMIN)
+    client.login(username=admin.email, password=PASSWORD)
+    for url in (reverse("staff:client_list"), reverse("staff:client_settings", kwargs={"pk": a.pk})):
+        assert client.get(url).status_code == 403
+    response = client.post(reverse("staff:client_settings", kwargs={"pk": a.pk}), {"storefront_access": "off"})
+    assert response.status_code == 403
+    a.refresh_from_db()
+    assert a.storefront_access is True
