@@ -48,9 +48,14 @@ def _base_url(request: HttpRequest) -> str:
 @portal_member_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     user, client = request.user, request.client
+    stores = selectors.stores_for_user(user=user).filter(client=client).order_by("name")
+    order_stores = selectors.stores_for_user(user=user, perm=perms.VIEW_STORE_ORDERS).filter(client=client)
     context = {
-        "stores": selectors.stores_for_user(user=user).filter(client=client),
-        "order_stores": selectors.stores_for_user(user=user, perm=perms.VIEW_STORE_ORDERS).filter(client=client),
+        # Counts and a handful of names: a client may have thousands of stores.
+        "store_count": stores.count(),
+        "store_names": list(stores.values_list("name", flat=True)[:5]),
+        "order_store_count": order_stores.count(),
+        "order_store_names": list(order_stores.order_by("name").values_list("name", flat=True)[:5]),
         "member_count": None,
         "open_invitations": None,
     }
