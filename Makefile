@@ -42,17 +42,18 @@ lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) manage.py makemigrations --check --dry-run
+	PRINTCONNECT_VAR_DIR=$${PRINTCONNECT_VAR_DIR:-$(CURDIR)/var/test} $(PY) manage.py makemigrations --check --dry-run
 
+## Tests keep their database, broker folders and cache apart from the demo's (var/test unless told otherwise).
 pytest: $(VENV)/.dev-installed chromium
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	PRINTCONNECT_VAR_DIR=$${PRINTCONNECT_VAR_DIR:-$(CURDIR)/var/test} $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 ## make test: lint, layering contracts, migrations in step with models, the whole suite.
 test: lint pytest
 
 ## make bench: the figures the issues ask for, as ratios against a baseline measured in the same run.
 bench: $(VENV)/.dev-installed
-	$(PY) -m tests.benchmarks $(BENCH_ARGS)
+	PRINTCONNECT_VAR_DIR=$${PRINTCONNECT_VAR_DIR:-$(CURDIR)/var/bench} $(PY) -m tests.benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var artifacts

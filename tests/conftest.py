@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.smtp import smtp_email, smtp_server  # noqa: F401  (fixtures: a real SMTP server on loopback)
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server + ORM in the same browser test
 
 

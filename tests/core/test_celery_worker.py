@@ -13,28 +13,19 @@ from tests.factories.core import StaffFactory
 
 
 @pytest.fixture
-def real_worker(tmp_path, settings):
-    """A worker thread consuming the configured broker, with eager mode off for the test's duration."""
-    original = (app.conf.task_always_eager, dict(app.conf.broker_transport_options or {}))
+def real_worker():
+    """A worker thread consuming the configured broker, with eager mode off for the test's duration.
+
+    The queue is purged first so nothing left over from another run reaches this worker (tests keep their own
+    var/test folders and database, apart from the demo's).
+    """
     app.conf.task_always_eager = False
-    if app.conf.broker_url.startswith("filesystem://"):
-        folder = tmp_path / "broker"
-        for name in ("queue", "processed", "control"):
-            (folder / name).mkdir(parents=True)
-        app.conf.broker_transport_options = {
-            "data_folder_in": str(folder / "queue"),
-            "data_folder_out": str(folder / "queue"),
-            "processed_folder": str(folder / "processed"),
-            "control_folder": str(folder / "control"),
-        }
-    else:
-        app.control.purge()  # nothing left over from another run may reach this worker
+    app.control.purge()
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["default"]):
             yield
     finally:
-        app.conf.task_always_eager, app.conf.broker_transport_options = original[0], original[1]
-        app.pool.force_close_all()
+        app.conf.task_always_eager = True
 
 
 @pytest.mark.django_db(transaction=True)

@@ -244,3 +244,38 @@ def test_password_reset_sends_a_link(client, team, mailoutbox):
     assert response.status_code == 302
     assert mailoutbox and mailoutbox[0].to == ["admin@northwind.test"]
     assert "/accounts/password/reset/key/" in mailoutbox[0].body
+
+
+def test_password_reset_email_is_delivered_over_real_smtp(client, team, smtp_email):
+    from tests.smtp import text_body, wait_for_email
+
+    _, admin = team
+    client.post(reverse("account_reset_password"), {"email": admin.email})
+    body = text_body(wait_for_email(smtp_email, admin.email))
+    link = re.search(r"http://testserver(/accounts/password/reset/key/\S+/)", body)
+    assert link, body
+    form_page = client.get(link.group(1), follow=True)
+    assert form_page.status_code == 200
+    response = client.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else link.group(1),
+        {"password1": "Brand-new-pass-2026", "password2": "Brand-new-pass-2026"},
+    )
+    assert response.status_code == 302
+    admin.refresh_from_db()
+    assert admin.check_password("Brand-new-pass-2026")
+
+
+def test_invitation_email_is_delivered_over_real_smtp(client, team, smtp_email, run_on_commit):
+    from tests.smtp import invitation_link, wait_for_email
+
+    _, admin = team
+    signed_in(client, admin)
+    with run_on_commit():
+        client.post(
+            reverse("portal:user_invite"),
+            {"email": "smtp@northwind.test", "first_name": "S", "last_name": "M", "role": Role.READ_ONLY},
+        )
+    message = wait_for_email(smtp_email, "smtp@northwind.test")
+    assert message["Subject"] == "You are invited to Northwind on printconnect"
+    assert message.get_body(preferencelist=("html",)) is not None
+    assert client.get(invitation_link(message).replace("http://testserver", "")).status_code == 200
