@@ -1,7 +1,7 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
-from printconnect.clients.models import Client, Invitation, Membership
+from printconnect.clients.models import Client, ClientUserObjectPermission, Invitation, Membership
 
 
 class MembershipInline(admin.TabularInline):
@@ -74,3 +74,23 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: object) -> bool:
         return False  # invitations are sent from the staff console and the portal, which email them
+
+
+class ObjectPermissionAdmin(admin.ModelAdmin):
+    """Who holds which object permission: read-only, because roles are granted by the portal's services."""
+
+    list_display = ["user", "permission", "content_object"]
+    list_filter = ["permission"]
+    search_fields = ["user__email"]
+    list_select_related = ["user", "permission", "content_object"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ClientUserObjectPermission)
+class ClientUserObjectPermissionAdmin(ObjectPermissionAdmin):
+    search_fields = ["user__email", "content_object__name"]

@@ -44,6 +44,10 @@ def members_for_client(*, client: Client) -> QuerySet[Membership]:
     )
 
 
+def invitations_for_client(*, client: Client) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(client=client).select_related("client", "invited_by")
+
+
 def invitations_open_for_client(*, client: Client) -> QuerySet[Invitation]:
     return Invitation.objects.filter(client=client, accepted_at__isnull=True, cancelled_at__isnull=True).select_related(
         "invited_by"

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
-from printconnect.storefronts.models import Store
+from printconnect.clients.admin import ObjectPermissionAdmin
+from printconnect.storefronts.models import Store, StoreUserObjectPermission
 
 
 @admin.register(Store)
@@ -12,3 +13,9 @@ class StoreAdmin(GuardedModelAdmin):
     list_select_related = ["client"]
     autocomplete_fields = ["client"]
     readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(StoreUserObjectPermission)
+class StoreUserObjectPermissionAdmin(ObjectPermissionAdmin):
+    search_fields = ["user__email", "content_object__name", "content_object__client__name"]
+    list_filter = ["permission", "content_object__client"]

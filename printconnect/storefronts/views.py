@@ -211,7 +211,7 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _team_invitation(request: HttpRequest, pk: int) -> Invitation:
     require_client_permission(request, perms.MANAGE_MEMBERS)
-    return get_object_or_404(Invitation, pk=pk, client=request.client)
+    return get_object_or_404(client_selectors.invitations_for_client(client=request.client), pk=pk)
 
 
 @portal_member_required
