@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from guardian.admin import GuardedModelAdmin
 
 from printconnect.clients.admin import ObjectPermissionAdmin
@@ -7,12 +8,15 @@ from printconnect.storefronts.models import Store, StoreUserObjectPermission
 
 @admin.register(Store)
 class StoreAdmin(GuardedModelAdmin):
-    list_display = ["name", "client", "platform", "created_at"]
-    list_filter = ["platform", "client"]
-    search_fields = ["name", "client__name", "client__reference"]
+    list_display = ["name", "client", "platform", "mode", "activation_date", "created_at"]
+    list_filter = ["platform", "mode", "client"]
+    search_fields = ["name", "client__name", "client__reference", "base_url"]
     list_select_related = ["client"]
     autocomplete_fields = ["client"]
-    readonly_fields = ["created_at", "updated_at"]
+    # Credentials are never shown here; reconnect the store from the portal to change them.
+    exclude = ["credentials_encrypted"]
+    readonly_fields = ["webhook_token", "created_at", "updated_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(StoreUserObjectPermission)
