@@ -1,0 +1,1 @@
+"""Store connectors: one package per platform, pure code (no Django), registered by key in `registry`."""

@@ -1,0 +1,259 @@
+"""WooCommerceConnector: composes the client, the mapper and the webhook verifier."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from printconnect.integrations.connectors.base import Capability, Connector
+from printconnect.integrations.connectors.errors import (
+    AuthRejectedError,
+    ConnectorError,
+    MappingError,
+    RecordNotFoundError,
+)
+from printconnect.integrations.connectors.registry import register
+from printconnect.integrations.connectors.types import (
+    ConnectionCheck,
+    CredentialField,
+    ExternalImage,
+    ExternalOrder,
+    ExternalProduct,
+    OrderStatus,
+    Page,
+    PushResult,
+    ShipmentNotice,
+    StockLevel,
+    WebhookEvent,
+)
+from printconnect.integrations.connectors.woocommerce import mapper, webhooks
+from printconnect.integrations.connectors.woocommerce.client import WooCommerceClient, page_from_cursor
+from printconnect.integrations.connectors.woocommerce.constants import (
+    DEFAULT_STOCK_TAGS,
+    STATUS_TO_WIRE,
+    WEBHOOK_TOPICS,
+)
+
+
+@register
+class WooCommerceConnector(Connector):
+    """Store options: `stock_tags` (product tag slugs marking stock items), `shipment_tracking`
+    (`"extension"`: push tracking to the Shipment Tracking extension; otherwise a private order note)."""
+
+    key = "woocommerce"
+    name = "WooCommerce"
+    capabilities = frozenset(
+        {
+            Capability.ORDERS_PULL,
+            Capability.ORDERS_WEBHOOK,
+            Capability.PRODUCTS_PULL,
+            Capability.IMAGES_PULL,
+            Capability.STOCK_PULL,
+            Capability.STOCK_PUSH,
+            Capability.SHIPMENT_PUSH,
+            Capability.STATUS_PUSH,
+        }
+    )
+    credential_fields = (
+        CredentialField(
+            "consumer_key", "Consumer key", secret=False, help_text="ck_… from Settings > Advanced > REST API"
+        ),
+        CredentialField("consumer_secret", "Consumer secret", secret=True, help_text="cs_…, Read/Write permission"),
+        CredentialField("webhook_secret", "Webhook secret", secret=True, help_text="the Secret of each webhook"),
+    )
+    webhook_topics = WEBHOOK_TOPICS
+
+    @cached_property
+    def client(self) -> WooCommerceClient:
+        return WooCommerceClient(
+            base_url=self.config.base_url,
+            consumer_key=self.config.credentials.get("consumer_key", ""),
+            consumer_secret=self.config.credentials.get("consumer_secret", ""),
+            session=self.session,
+        )
+
+    @property
+    def _stock_tags(self) -> tuple[str, ...]:
+        return tuple(self.config.options.get("stock_tags") or DEFAULT_STOCK_TAGS)
+
+    # --- connection ------------------------------------------------------------------------------------------------
+
+    def check_connection(self) -> ConnectionCheck:
+        try:
+            status = self.client.system_status()
+        except ConnectorError as exc:
+            return ConnectionCheck(ok=False, message=exc.message)
+        except ValueError as exc:
+            return ConnectionCheck(ok=False, message=str(exc))
+        environment = status.get("environment") if isinstance(status.get("environment"), Mapping) else {}
+        version = str(environment.get("version") or "unknown version")
+        try:
+            self.client.probe_write()
+        except AuthRejectedError:
+            return ConnectionCheck(
+                ok=False,
+                message="The consumer key can read but not write; create a key with Read/Write permission.",
+                missing_permissions=("write",),
+            )
+        except ConnectorError as exc:
+            return ConnectionCheck(ok=False, message=exc.message)
+        return ConnectionCheck(ok=True, message=f"Connected to WooCommerce {version}.")
+
+    # --- orders ----------------------------------------------------------------------------------------------------
+
+    def fetch_orders(
+        self, *, updated_since: datetime | None = None, cursor: str | None = None
+    ) -> Iterator[Page[ExternalOrder]]:
+        """Orders modified since `updated_since` (any status), oldest id first, 100 a page.
+
+        The cursor is the number of the next page as a string; resume with the same `updated_since`.
+        """
+        pages = self.client.list_orders(modified_after=updated_since, start_page=page_from_cursor(cursor))
+        for raw in pages:
+            items: list[ExternalOrder] = []
+            errors: list[MappingError] = []
+            for payload in raw.items:
+                try:
+                    order = mapper.order_from_payload(payload)
+                except MappingError as exc:
+                    errors.append(exc)
+                    continue
+                # WooCommerce before 5.8 ignores `modified_after`; keep the promise here.
+                if updated_since is None or order.updated_at >= updated_since:
+                    items.append(order)
+            yield Page(items=items, next_cursor=raw.next_cursor, errors=errors)
+
+    def fetch_order(self, external_id: str) -> ExternalOrder:
+        return mapper.order_from_payload(self.client.get_order(external_id))
+
+    def push_status(self, external_order_id: str, status: OrderStatus, *, note: str = "") -> PushResult:
+        wire = STATUS_TO_WIRE.get(OrderStatus(status))
+        if wire is None:
+            raise ValueError(f"WooCommerce has no order status for {status!r}; push one of {sorted(STATUS_TO_WIRE)}.")
+        self.client.update_order_status(external_order_id, wire)
+        if note:
+            self.client.add_order_note(external_order_id, note)
+        return PushResult(ok=True, message=f"Order {external_order_id} set to {wire}.", external_id=external_order_id)
+
+    def push_shipment(self, notice: ShipmentNotice) -> PushResult:
+        if self.config.options.get("shipment_tracking") == "extension":
+            body: dict[str, Any] = {"tracking_number": notice.tracking_number}
+            if notice.tracking_url:
+                body.update(custom_tracking_provider=notice.carrier_name, custom_tracking_link=notice.tracking_url)
+            else:
+                body["tracking_provider"] = notice.carrier_name
+            if notice.shipped_at is not None:
+                body["date_shipped"] = notice.shipped_at.date().isoformat()
+            data = self.client.add_shipment_tracking(notice.external_order_id, body)
+            tracking_id = data.get("tracking_id")
+            return PushResult(ok=True, message="Tracking added.", external_id=str(tracking_id) if tracking_id else None)
+        text = f"Shipped with {notice.carrier_name or 'carrier'}: {notice.tracking_number}"
+        if notice.tracking_url:
+            text += f" ({notice.tracking_url})"
+        data = self.client.add_order_note(notice.external_order_id, text)
+        note_id = data.get("id")
+        return PushResult(
+            ok=True, message="Tracking added as an order note.", external_id=str(note_id) if note_id else None
+        )
+
+    # --- products, images, stock -----------------------------------------------------------------------------------
+
+    def _variations(self, payload: Mapping[str, Any]) -> list[Any]:
+        if payload.get("type") == "variable" and payload.get("id"):
+            return self.client.list_variations(str(payload["id"]))
+        return []
+
+    def fetch_products(
+        self, *, updated_since: datetime | None = None, cursor: str | None = None
+    ) -> Iterator[Page[ExternalProduct]]:
+        """Products with their variations; the cursor is the next page number, as for orders."""
+        pages = self.client.list_products(modified_after=updated_since, start_page=page_from_cursor(cursor))
+        for raw in pages:
+            items: list[ExternalProduct] = []
+            errors: list[MappingError] = []
+            for payload in raw.items:
+                try:
+                    variations = self._variations(payload) if isinstance(payload, Mapping) else []
+                    items.append(mapper.product_from_payload(payload, variations, stock_tags=self._stock_tags))
+                except MappingError as exc:
+                    errors.append(exc)
+            yield Page(items=items, next_cursor=raw.next_cursor, errors=errors)
+
+    def fetch_product_images(self, external_product_id: str) -> list[ExternalImage]:
+        product = mapper.product_from_payload(self.client.get_product(external_product_id))
+        variations = self._variations(product.raw)
+        images = {image.id: image for image in product.images}
+        for raw_variant in variations:
+            variant = mapper.variant_from_payload(raw_variant)
+            if variant.image is None:
+                continue
+            known = images.get(variant.image.id)
+            if known is None:
+                images[variant.image.id] = variant.image
+            else:
+                images[known.id] = ExternalImage(
+                    id=known.id,
+                    url=known.url,
+                    alt=known.alt,
+                    position=known.position,
+                    variant_ids=(*known.variant_ids, variant.id),
+                )
+        return list(images.values())
+
+    def fetch_stock(self, *, skus: Iterable[str]) -> list[StockLevel]:
+        """Walks the catalogue (WooCommerce cannot look variations up by SKU in one call); stops when all are found."""
+        wanted = {sku for sku in skus if sku}
+        levels: list[StockLevel] = []
+        for raw in self.client.list_products():
+            for payload in raw.items:
+                if not isinstance(payload, Mapping):
+                    continue
+                product_id = str(payload.get("id"))
+                if payload.get("sku") in wanted and isinstance(payload.get("stock_quantity"), int):
+                    levels.append(
+                        StockLevel(sku=payload["sku"], quantity=payload["stock_quantity"], product_id=product_id)
+                    )
+                    wanted.discard(payload["sku"])
+                for variation in self._variations(payload):
+                    if not isinstance(variation, Mapping) or variation.get("sku") not in wanted:
+                        continue
+                    if isinstance(variation.get("stock_quantity"), int):
+                        levels.append(
+                            StockLevel(
+                                sku=variation["sku"],
+                                quantity=variation["stock_quantity"],
+                                product_id=product_id,
+                                variant_id=str(variation.get("id")),
+                            )
+                        )
+                        wanted.discard(variation["sku"])
+                if not wanted:
+                    return levels
+        return levels
+
+    def push_stock(self, levels: Iterable[StockLevel]) -> PushResult:
+        failures: dict[str, str] = {}
+        pushed = 0
+        for level in levels:
+            if not level.product_id:
+                failures[level.sku] = "no WooCommerce product id; run the product import so the SKU is linked"
+                continue
+            try:
+                self.client.update_stock(level.product_id, level.variant_id, level.quantity)
+            except RecordNotFoundError as exc:
+                failures[level.sku] = exc.message
+                continue
+            pushed += 1
+        return PushResult(
+            ok=not failures, message=f"{pushed} stock levels pushed, {len(failures)} failed.", failures=failures
+        )
+
+    # --- webhooks --------------------------------------------------------------------------------------------------
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
+        return webhooks.verify_webhook(headers, body, secret=self.config.credentials.get("webhook_secret", ""))
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
+        return webhooks.parse_webhook(headers, body)
