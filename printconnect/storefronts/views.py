@@ -131,7 +131,12 @@ def user_list(request: HttpRequest) -> HttpResponse:
     invitations = list(client_selectors.invitations_open_for_client(client=request.client))
     for invitation in invitations:
         invitation.store_names = [store_names[pk] for pk in invitation.store_ids if pk in store_names]
-    context = {"members": members, "invitations": invitations}
+    sole_admin = [m for m in members if m.role == Role.ADMIN]
+    context = {
+        "members": members,
+        "invitations": invitations,
+        "sole_admin_id": sole_admin[0].pk if len(sole_admin) == 1 else None,
+    }
     return render(request, "portal/settings/user_list.html", context)
 
 

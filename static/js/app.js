@@ -11,6 +11,24 @@ document.addEventListener("DOMContentLoaded", () => {
     form.addEventListener("change", sync);
     sync();
   });
+  // A switch that shows a panel when checked (or, with data-reveal-when="unchecked", when unchecked).
+  document.querySelectorAll("[data-reveals]").forEach((input) => {
+    const target = document.querySelector(input.dataset.reveals);
+    if (!target) return;
+    const sync = () => {
+      target.hidden = input.dataset.revealWhen === "unchecked" ? input.checked : !input.checked;
+    };
+    input.addEventListener("change", sync);
+  });
+  // A button that puts a switch back on (and lets the switch react).
+  document.querySelectorAll("[data-recheck]").forEach((button) => {
+    button.addEventListener("click", () => {
+      const input = document.querySelector(button.dataset.recheck);
+      if (!input) return;
+      input.checked = true;
+      input.dispatchEvent(new Event("change"));
+    });
+  });
   // Ask before destructive actions.
   document.querySelectorAll("form[data-confirm]").forEach((form) => {
     form.addEventListener("submit", (event) => {

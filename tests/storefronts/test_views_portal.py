@@ -279,3 +279,13 @@ def test_invitation_email_is_delivered_over_real_smtp(client, team, smtp_email, 
     assert message["Subject"] == "You are invited to Northwind on printconnect"
     assert message.get_body(preferencelist=("html",)) is not None
     assert client.get(invitation_link(message).replace("http://testserver", "")).status_code == 200
+
+
+def test_user_management_does_not_offer_to_remove_the_only_admin(client, team):
+    company, admin = team
+    other = make_member(company, Role.READ_ONLY)
+    signed_in(client, admin)
+    page = client.get(reverse("portal:user_list")).text
+    assert reverse("portal:member_remove", kwargs={"pk": admin.membership.pk}) not in page
+    assert reverse("portal:member_remove", kwargs={"pk": other.membership.pk}) in page
+    assert "The only Admin cannot be removed" in page
