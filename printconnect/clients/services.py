@@ -6,8 +6,10 @@ import logging
 
 from allauth.account.models import EmailAddress
 from django.core import signing
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from guardian.shortcuts import assign_perm, remove_perm
@@ -315,9 +317,6 @@ def invitation_email_send(*, invitation_id: int, nonce: str, base_url: str) -> b
     if invitation is None or not invitation.is_open or invitation.nonce != nonce:
         logger.info("clients.invitation.email_skipped", extra={"invitation_id": invitation_id})
         return False
-    from django.core.mail import EmailMultiAlternatives
-    from django.urls import reverse
-
     context = {
         "invitation": invitation,
         "client": invitation.client,

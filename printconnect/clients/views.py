@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -12,6 +11,7 @@ from printconnect.clients.access import staff_required
 from printconnect.clients.forms import ClientForm, StorefrontAccessEnableForm
 from printconnect.clients.models import Client, Invitation
 from printconnect.core.exceptions import ApplicationError
+from printconnect.core.forms import add_application_error
 
 PAGE_SIZE = 25
 
@@ -22,10 +22,6 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_staff:
         return redirect("staff:client_list")
     return redirect("portal:dashboard")
-
-
-def _apply_error(form: Form, exc: ApplicationError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 @staff_required
@@ -45,7 +41,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
         try:
             client = services.client_create(actor=request.user, **form.cleaned_data)
         except ApplicationError as exc:
-            _apply_error(form, exc)
+            add_application_error(form, exc)
         else:
             messages.success(request, f"Client “{client.name}” created. Turn on storefront access in Settings.")
             return redirect("staff:client_detail", pk=client.pk)
@@ -62,7 +58,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.client_update(client=client, actor=request.user, **form.cleaned_data)
         except ApplicationError as exc:
             client.refresh_from_db()
-            _apply_error(form, exc)
+            add_application_error(form, exc)
         else:
             messages.success(request, "Client details saved.")
             return redirect("staff:client_detail", pk=client.pk)
@@ -100,7 +96,7 @@ def client_settings(request: HttpRequest, pk: int) -> HttpResponse:
                     **form.cleaned_data,
                 )
             except ApplicationError as exc:
-                _apply_error(form, exc)
+                add_application_error(form, exc)
             else:
                 if invitation:
                     messages.success(request, f"Storefront access is on. Invitation sent to {invitation.email}.")

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -26,16 +25,13 @@ from printconnect.clients.services import (
 )
 from printconnect.core import permissions as perms
 from printconnect.core.exceptions import ApplicationError
+from printconnect.core.forms import add_application_error
 from printconnect.core.permissions import Role
 from printconnect.storefronts import selectors, services
 from printconnect.storefronts.forms import AcceptInvitationForm, InviteForm, RoleForm, StoreForm
 from printconnect.storefronts.models import Store
 
 PAGE_SIZE = 25
-
-
-def _apply_error(form: Form, exc: ApplicationError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -81,7 +77,7 @@ def store_add(request: HttpRequest) -> HttpResponse:
         try:
             store = services.store_create_manual(client=request.client, actor=request.user, **form.cleaned_data)
         except ApplicationError as exc:
-            _apply_error(form, exc)
+            add_application_error(form, exc)
         else:
             messages.success(request, f"Manual store “{store.name}” added.")
             return redirect("portal:store_detail", pk=store.pk)
@@ -110,7 +106,7 @@ def store_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.store_update(store=store, actor=request.user, **form.cleaned_data)
         except ApplicationError as exc:
             store.refresh_from_db()
-            _apply_error(form, exc)
+            add_application_error(form, exc)
         else:
             messages.success(request, "Store saved.")
             return redirect("portal:store_detail", pk=store.pk)
@@ -158,7 +154,7 @@ def user_invite(request: HttpRequest) -> HttpResponse:
                 base_url=_base_url(request),
             )
         except ApplicationError as exc:
-            _apply_error(form, exc)
+            add_application_error(form, exc)
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("portal:user_list")
@@ -189,7 +185,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
             )
         except ApplicationError as exc:
-            _apply_error(form, exc)
+            add_application_error(form, exc)
         else:
             role_label = Role(form.cleaned_data["role"]).label
             messages.success(request, f"{membership.user.display_name} is now {role_label}.")
