@@ -146,6 +146,10 @@ ACCOUNT_RATE_LIMITS = {
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 
+# Outbound HTTP to stores (core.http.SafeSession). Private and loopback addresses are refused unless allowed: the
+# sandbox and the tests run on loopback.
+OUTBOUND_ALLOW_PRIVATE = env.bool("OUTBOUND_ALLOW_PRIVATE", default=False)
+
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 
 LANGUAGE_CODE = "en-gb"

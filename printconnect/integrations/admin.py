@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
+
+
+@admin.register(Feed)
+class FeedAdmin(admin.ModelAdmin):
+    list_display = ["store", "kind", "enabled", "interval", "crontab", "next_run_at", "synced_until"]
+    list_filter = ["kind", "enabled", "store__platform"]
+    search_fields = ["store__name", "store__client__name"]
+    list_select_related = ["store", "interval", "crontab"]
+    readonly_fields = ["cursor", "synced_until", "created_at", "updated_at"]
+
+
+@admin.register(FeedRun)
+class FeedRunAdmin(admin.ModelAdmin):
+    list_display = ["feed", "trigger", "status", "started_at", "finished_at", "seen", "created", "updated", "failed"]
+    list_filter = ["status", "trigger", "feed__kind"]
+    search_fields = ["feed__store__name", "log"]
+    list_select_related = ["feed", "feed__store"]
+    date_hierarchy = "started_at"
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+
+@admin.register(IntegrationEvent)
+class IntegrationEventAdmin(admin.ModelAdmin):
+    list_display = ["severity", "store", "code", "object_type", "object_id", "count", "last_seen", "resolved_at"]
+    list_filter = ["severity", "code", ("resolved_at", admin.EmptyFieldListFilter)]
+    search_fields = ["message", "object_id", "store__name"]
+    list_select_related = ["store"]
+    readonly_fields = ["fingerprint", "first_seen", "last_seen", "count", "feed_run"]

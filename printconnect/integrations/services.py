@@ -1,0 +1,247 @@
+"""Feed runs and integration events. The only module that calls connectors (STYLE B.3)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import asdict
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from printconnect.core.http import safe_session_from_settings
+from printconnect.integrations.connectors import registry
+from printconnect.integrations.connectors.base import Connector
+from printconnect.integrations.connectors.errors import ConnectorError, MappingError, Severity
+from printconnect.integrations.connectors.types import (
+    ConnectionConfig,
+    ExternalOrder,
+    FinancialStatus,
+    FulfilmentChannel,
+    OrderStatus,
+)
+from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
+from printconnect.orders.services import Ingested, OrderData, OrderLineData, existing_external_ids, order_ingest
+from printconnect.storefronts.models import Store
+
+logger = logging.getLogger(__name__)
+
+# A run still "running" after this long lost its worker; the next trigger takes over (the cursor keeps its place).
+STALE_RUN_AFTER = timedelta(seconds=getattr(settings, "FEED_RUN_STALE_AFTER_SECONDS", 2 * 3600))
+# Records changed a little before the last run are fetched again: clocks differ, and duplicates are harmless.
+SYNC_OVERLAP = timedelta(minutes=5)
+
+
+def connector_for_store(store: Store) -> Connector:
+    connector_class = registry.get(store.platform)
+    config = ConnectionConfig(base_url=store.base_url, credentials=store.credentials, options={})
+    return connector_class(config, session=safe_session_from_settings())
+
+
+# --- events -------------------------------------------------------------------------------------------------------
+
+
+def event_record(
+    *,
+    store: Store,
+    severity: str,
+    code: str,
+    message: str,
+    object_type: str = "",
+    object_id: str = "",
+    feed_run: FeedRun | None = None,
+) -> IntegrationEvent:
+    """Record a problem once: the same open problem again raises its count and last_seen instead of a new row."""
+    fingerprint = hashlib.sha256(f"{store.pk}|{code}|{object_type}|{object_id}".encode()).hexdigest()
+    now = timezone.now()
+    updated = IntegrationEvent.objects.filter(fingerprint=fingerprint, resolved_at__isnull=True).update(
+        count=F("count") + 1, last_seen=now, message=message, severity=severity, feed_run=feed_run
+    )
+    if not updated:
+        try:
+            with transaction.atomic():
+                return IntegrationEvent.objects.create(
+                    store=store,
+                    feed_run=feed_run,
+                    severity=severity,
+                    code=code,
+                    message=message,
+                    object_type=object_type,
+                    object_id=object_id,
+                    fingerprint=fingerprint,
+                    first_seen=now,
+                    last_seen=now,
+                )
+        except IntegrityError:  # recorded by a concurrent run a moment ago
+            return event_record(
+                store=store, severity=severity, code=code, message=message,
+                object_type=object_type, object_id=object_id, feed_run=feed_run,
+            )  # fmt: skip
+    return IntegrationEvent.objects.get(fingerprint=fingerprint, resolved_at__isnull=True)
+
+
+# --- feed runs ------------------------------------------------------------------------------------------------------
+
+
+def feed_run_start(*, feed: Feed, trigger: str) -> FeedRun:
+    """Open a run, or record a skipped one when another run of this feed is under way (one at a time per feed)."""
+    now = timezone.now()
+    with transaction.atomic():
+        Feed.objects.select_for_update().get(pk=feed.pk)  # the per-feed lock
+        running = FeedRun.objects.filter(feed=feed, status=FeedRun.Status.RUNNING).first()
+        if running is not None and running.started_at > now - STALE_RUN_AFTER:
+            return FeedRun.objects.create(
+                feed=feed,
+                trigger=trigger,
+                status=FeedRun.Status.SKIPPED,
+                started_at=now,
+                finished_at=now,
+                log=f"Skipped: run #{running.pk} of this feed is still running.",
+            )
+        if running is not None:
+            running.status = FeedRun.Status.FAILED
+            running.finished_at = now
+            running.log += "\nAbandoned: its worker stopped; the next run resumed from the saved cursor."
+            running.save(update_fields=["status", "finished_at", "log"])
+        return FeedRun.objects.create(feed=feed, trigger=trigger, started_at=now)
+
+
+def feed_run_execute(*, feed: Feed, trigger: str) -> FeedRun:
+    """Run one feed now. Connector failures end the run with an event; they are not raised to the caller,
+    except Retry-kind failures, which are re-raised after being recorded so the task can retry with backoff."""
+    feed = Feed.objects.select_related("store", "store__client").get(pk=feed.pk)
+    run = feed_run_start(feed=feed, trigger=trigger)
+    if run.status == FeedRun.Status.SKIPPED:
+        return run
+    handlers = {Feed.Kind.ORDERS_IMPORT: _orders_import}
+    handler = handlers.get(feed.kind)
+    try:
+        if handler is None:
+            raise NotImplementedError(f"The {feed.get_kind_display()} feed is not available yet.")
+        handler(feed=feed, run=run, connector=connector_for_store(feed.store))
+    except ConnectorError as exc:
+        _finish(run, FeedRun.Status.FAILED, exc.message)
+        event_record(
+            store=feed.store, severity=str(exc.severity), code=f"feed.{type(exc).__name__}",
+            message=exc.message, feed_run=run,
+        )  # fmt: skip
+        if exc.severity == Severity.RETRY:
+            raise
+        return run
+    except Exception as exc:
+        _finish(run, FeedRun.Status.FAILED, f"Unexpected failure: {type(exc).__name__}: {exc}")
+        raise
+    _finish(run, FeedRun.Status.PARTIAL if run.failed else FeedRun.Status.SUCCEEDED, "Finished.")
+    return run
+
+
+def _finish(run: FeedRun, status: str, line: str) -> None:
+    run.status = status
+    run.finished_at = timezone.now()
+    run.log = f"{run.log}\n{line}".strip()
+    run.save()
+
+
+def _orders_import(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
+    store = feed.store
+    started = run.started_at
+    since = feed.synced_until - SYNC_OVERLAP if feed.synced_until else store.activation_date
+    pages = connector.fetch_orders(updated_since=since, cursor=feed.cursor or None)
+    for page in pages:
+        known = existing_external_ids(store=store, external_ids=[order.id for order in page.items])
+        for order in page.items:
+            run.seen += 1
+            verdict = _order_verdict(store, order, known=order.id in known)
+            if verdict is not None:
+                run.skipped += 1
+                severity, code, message = verdict
+                event_record(
+                    store=store, severity=severity, code=code, message=message,
+                    object_type="order", object_id=order.id, feed_run=run,
+                )  # fmt: skip
+                continue
+            _, outcome = order_ingest(store=store, data=order_data_from_external(order))
+            if outcome == Ingested.CREATED:
+                run.created += 1
+            elif outcome == Ingested.UPDATED:
+                run.updated += 1
+        for error in page.errors:
+            run.seen += 1
+            run.failed += 1
+            _record_mapping_error(store, run, error)
+        # The page's orders are committed (one transaction each); only now may the cursor move past them.
+        feed.cursor = page.next_cursor or ""
+        feed.save(update_fields=["cursor", "updated_at"])
+        run.save(update_fields=["seen", "created", "updated", "skipped", "failed"])
+    feed.cursor = ""
+    feed.synced_until = started
+    feed.save(update_fields=["cursor", "synced_until", "updated_at"])
+
+
+def _order_verdict(store: Store, order: ExternalOrder, *, known: bool) -> tuple[str, str, str] | None:
+    """Why a new order is not imported (severity, code, message), or None to import it. Known orders always sync
+    their status, so a cancellation in the store reaches an order that is already here."""
+    if known:
+        return None
+    if order.fulfilment_channel != FulfilmentChannel.MERCHANT:
+        return Severity.INFO, "order.other_channel", f"Order {order.number} is fulfilled by the marketplace; skipped."
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED, OrderStatus.FAILED):
+        return Severity.INFO, "order.not_open", f"Order {order.number} is {order.status} in the store; not imported."
+    if store.activation_date and order.placed_at < store.activation_date:
+        return (
+            Severity.INFO,
+            "order.before_activation",
+            f"Order {order.number} was placed before the store's activation date; not imported.",
+        )
+    if order.financial_status not in (FinancialStatus.PAID, FinancialStatus.PARTIALLY_REFUNDED):
+        return (
+            Severity.RETRY,
+            "order.awaiting_payment",
+            f"Order {order.number} is not paid yet; it is set aside and imported once paid.",
+        )
+    return None
+
+
+def _record_mapping_error(store: Store, run: FeedRun, error: MappingError) -> None:
+    event_record(
+        store=store,
+        severity=Severity.ERROR,
+        code="order.unreadable",
+        message=error.message,
+        object_type="order",
+        object_id=str(error.record_id or ""),
+        feed_run=run,
+    )
+
+
+def order_data_from_external(order: ExternalOrder) -> OrderData:
+    address = order.shipping_address
+    return OrderData(
+        external_id=order.id,
+        number=order.number,
+        store_status=str(order.status),
+        financial_status=str(order.financial_status),
+        placed_at=order.placed_at,
+        currency=order.currency,
+        total=order.total,
+        customer_name=order.customer_name,
+        customer_email=order.customer_email,
+        shipping_address=asdict(address) if address else {},
+        shipping_method=order.shipping_method_title or order.shipping_method_code,
+        lines=tuple(
+            OrderLineData(
+                external_id=line.id,
+                quantity=line.quantity,
+                title=line.title,
+                sku=line.sku,
+                external_product_id=line.product_id or "",
+                external_variant_id=line.variant_id or "",
+                attributes=dict(line.attributes),
+                print_file_urls=tuple(line.print_file_urls),
+            )
+            for line in order.lines
+        ),
+    )

@@ -1,0 +1,25 @@
+from celery import shared_task
+
+from printconnect.integrations.connectors.errors import ConnectorError
+
+
+@shared_task(
+    bind=True,
+    name="integrations.feed_run",
+    queue="feeds",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=8,
+)
+def feed_run_task(self, feed_id: int, trigger: str) -> None:
+    from printconnect.integrations.models import Feed
+    from printconnect.integrations.services import feed_run_execute
+
+    feed = Feed.objects.filter(pk=feed_id, enabled=True).first()
+    if feed is None:
+        return
+    try:
+        feed_run_execute(feed=feed, trigger=trigger)
+    except ConnectorError as exc:  # only Retry-kind failures reach here; they were recorded as events
+        countdown = getattr(exc, "retry_after", None) or min(2**self.request.retries * 30, 3600)
+        raise self.retry(exc=exc, countdown=countdown) from exc

@@ -1,0 +1,121 @@
+"""Actions on orders. Callers pass plain data (OrderData), so orders never depends on connectors."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from printconnect.orders.models import Order, OrderItem
+from printconnect.storefronts.models import Store
+
+logger = logging.getLogger(__name__)
+
+# Store statuses after which production must not start (canonical names of the connectors' OrderStatus).
+STORE_CANCELLED_STATUSES = frozenset({"cancelled", "refunded"})
+_FINAL_STATUSES = frozenset({Order.Status.SHIPPED, Order.Status.DELIVERED, Order.Status.CANCELLED})
+
+
+@dataclass(frozen=True)
+class OrderLineData:
+    external_id: str
+    quantity: int
+    title: str = ""
+    sku: str = ""
+    external_product_id: str = ""
+    external_variant_id: str = ""
+    attributes: dict[str, str] = field(default_factory=dict)
+    print_file_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrderData:
+    external_id: str
+    number: str
+    store_status: str
+    financial_status: str
+    placed_at: datetime
+    currency: str
+    total: Decimal
+    lines: tuple[OrderLineData, ...]
+    customer_name: str = ""
+    customer_email: str = ""
+    shipping_address: dict[str, Any] = field(default_factory=dict)
+    shipping_method: str = ""
+
+
+class Ingested:
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+def _apply_store_status(order: Order, data: OrderData) -> bool:
+    """Status only: items and address never change after import. A cancellation in the store cancels here."""
+    changed = order.store_status != data.store_status or order.financial_status != data.financial_status
+    order.store_status, order.financial_status = data.store_status, data.financial_status
+    if data.store_status in STORE_CANCELLED_STATUSES and order.status not in _FINAL_STATUSES:
+        order.status = Order.Status.CANCELLED
+        changed = True
+    return changed
+
+
+def order_ingest(*, store: Store, data: OrderData) -> tuple[Order, str]:
+    """Create the order once per (store, external id), or update its store status. One transaction."""
+    try:
+        return _order_ingest_once(store=store, data=data)
+    except IntegrityError:
+        # Another worker created it between our read and our insert: it exists now, so this is an update.
+        # Once only: a second IntegrityError is a real fault (e.g. duplicate line ids) and propagates.
+        return _order_ingest_once(store=store, data=data)
+
+
+def _order_ingest_once(*, store: Store, data: OrderData) -> tuple[Order, str]:
+    now = timezone.now()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(store=store, external_id=data.external_id).first()
+        if order is not None:
+            changed = _apply_store_status(order, data)
+            order.synced_at = now
+            order.save(update_fields=["store_status", "financial_status", "status", "synced_at", "updated_at"])
+            return order, Ingested.UPDATED if changed else Ingested.UNCHANGED
+        order = Order.objects.create(
+            store=store,
+            external_id=data.external_id,
+            number=data.number,
+            store_status=data.store_status,
+            financial_status=data.financial_status,
+            status=Order.Status.CANCELLED if data.store_status in STORE_CANCELLED_STATUSES else Order.Status.RECEIVED,
+            placed_at=data.placed_at,
+            currency=data.currency,
+            total=data.total,
+            customer_name=data.customer_name[:200],
+            customer_email=data.customer_email,
+            shipping_address=data.shipping_address,
+            shipping_method=data.shipping_method[:200],
+            synced_at=now,
+        )
+        OrderItem.objects.bulk_create(
+            OrderItem(
+                order=order,
+                external_id=line.external_id,
+                sku=line.sku[:200],
+                title=line.title[:500],
+                quantity=line.quantity,
+                external_product_id=line.external_product_id,
+                external_variant_id=line.external_variant_id,
+                attributes=dict(line.attributes),
+                print_file_urls=list(line.print_file_urls),
+            )
+            for line in data.lines
+        )
+        return order, Ingested.CREATED
+
+
+def existing_external_ids(*, store: Store, external_ids: list[str]) -> set[str]:
+    return set(Order.objects.filter(store=store, external_id__in=external_ids).values_list("external_id", flat=True))

@@ -1,0 +1,147 @@
+"""Feed runs importing orders from the WooCommerce sandbox over real HTTP: idempotent, resumable, one at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from printconnect.integrations.connectors.errors import RateLimitedError
+from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
+from printconnect.integrations.services import feed_run_execute, feed_run_start
+from printconnect.orders.models import Order, OrderItem
+from printconnect.sandbox.server import SandboxServer, start_sandbox
+from printconnect.sandbox.woocommerce import seed
+from printconnect.storefronts.models import Store
+from tests.factories.clients import ClientFactory
+
+pytestmark = pytest.mark.django_db
+MANUAL = FeedRun.Trigger.MANUAL
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxServer]:
+    server = start_sandbox()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _loopback_allowed(settings):
+    settings.OUTBOUND_ALLOW_PRIVATE = True
+    settings.OUTBOUND_BACKOFF_BASE = 0.01
+    settings.OUTBOUND_BACKOFF_MAX = 0.05
+
+
+@pytest.fixture
+def shop(sandbox, request):
+    slug = f"feed-{request.node.name.replace('_', '-')}"[:48].strip("-")
+    remote = sandbox.app.create_store(slug, name=slug)
+    seed.seed_store(remote, products=6, orders=150, seed=11)
+    store = Store.objects.create(
+        client=ClientFactory(), name=slug, platform=Store.Platform.WOOCOMMERCE, base_url=sandbox.store_url(slug)
+    )
+    store.credentials = {"consumer_key": remote.consumer_key, "consumer_secret": remote.consumer_secret}
+    store.save()
+    feed = Feed.objects.create(store=store, kind=Feed.Kind.ORDERS_IMPORT)
+    return remote, store, feed
+
+
+def importable(remote) -> set[str]:
+    return {
+        str(order_id)
+        for order_id, record in remote.orders.items()
+        if record["status"] in ("processing", "completed", "on-hold") and record.get("date_paid_gmt")
+    }
+
+
+def test_import_creates_paid_open_orders_once_and_sets_the_rest_aside(shop):
+    remote, store, feed = shop
+    run = feed_run_execute(feed=feed, trigger=MANUAL)
+    assert run.status == FeedRun.Status.SUCCEEDED, run.log
+    imported = set(Order.objects.filter(store=store).values_list("external_id", flat=True))
+    assert imported == importable(remote)
+    assert run.seen == 150 and run.created == len(imported) and run.skipped == 150 - len(imported)
+    assert OrderItem.objects.filter(order__store=store).count() == sum(
+        len(remote.orders[int(i)]["line_items"]) for i in imported
+    )
+    kinds = set(IntegrationEvent.objects.filter(store=store).values_list("code", "severity"))
+    assert ("order.awaiting_payment", "retry") in kinds and ("order.not_open", "info") in kinds
+
+    again = feed_run_execute(feed=feed, trigger=MANUAL)
+    assert again.created == 0
+    assert Order.objects.filter(store=store).count() == len(imported)
+    awaiting = IntegrationEvent.objects.filter(store=store, code="order.awaiting_payment")
+    assert awaiting.exists() and all(event.count == 1 for event in awaiting)  # nothing new since synced_until
+
+
+def test_an_order_cancelled_in_the_store_is_cancelled_here(shop):
+    remote, store, feed = shop
+    feed_run_execute(feed=feed, trigger=MANUAL)
+    order = Order.objects.filter(store=store).first()
+    seed_order = remote.orders[int(order.external_id)]
+    with remote.lock:
+        seed_order["status"] = "cancelled"
+        seed_order["date_modified_gmt"] = seed_order["date_modified"] = seed._now().replace(tzinfo=None)
+    feed_run_execute(feed=feed, trigger=MANUAL)
+    order.refresh_from_db()
+    assert (order.status, order.store_status) == (Order.Status.CANCELLED, "cancelled")
+
+
+def test_a_malformed_order_is_one_error_event_naming_it_and_the_others_import(shop):
+    remote, store, feed = shop
+    remote.set_faults(malformed=True)
+    run = feed_run_execute(feed=feed, trigger=MANUAL)
+    bad_id = str(remote.faults.last_malformed_id)
+    assert run.status == FeedRun.Status.PARTIAL and run.failed == 1
+    event = IntegrationEvent.objects.get(store=store, severity="error")
+    assert event.object_id == bad_id and bad_id in event.message
+    assert Order.objects.filter(store=store).count() == len(importable(remote) - {bad_id})
+
+
+def test_revoked_keys_fail_the_run_with_one_error_event_however_often_it_runs(shop):
+    remote, store, feed = shop
+    remote.set_faults(unauthorized=True)
+    for _ in range(3):
+        run = feed_run_execute(feed=feed, trigger=MANUAL)
+        assert run.status == FeedRun.Status.FAILED
+    event = IntegrationEvent.objects.get(store=store)
+    assert (event.severity, event.count) == ("error", 3)
+    assert "consumer key" in event.message
+    assert not Order.objects.filter(store=store).exists()
+
+
+def test_a_second_trigger_while_running_is_recorded_as_skipped(shop):
+    _, _, feed = shop
+    first = feed_run_start(feed=feed, trigger=MANUAL)
+    second = feed_run_execute(feed=feed, trigger=FeedRun.Trigger.SCHEDULE)
+    assert first.status == FeedRun.Status.RUNNING
+    assert second.status == FeedRun.Status.SKIPPED and f"#{first.pk}" in second.log
+
+
+def test_a_429_storm_fails_the_run_with_a_retry_event_and_the_next_run_completes(shop):
+    remote, store, feed = shop
+    remote.set_faults(rate_limit={"burst": 1000, "retry_after": 0})
+    with pytest.raises(RateLimitedError):  # re-raised so the Celery task retries with backoff
+        feed_run_execute(feed=feed, trigger=MANUAL)
+    assert IntegrationEvent.objects.get(store=store, code="feed.RateLimitedError").severity == "retry"
+    assert FeedRun.objects.get(feed=feed).status == FeedRun.Status.FAILED
+    remote.set_faults(clear=True)
+    assert feed_run_execute(feed=feed, trigger=MANUAL).status == FeedRun.Status.SUCCEEDED
+    assert set(Order.objects.filter(store=store).values_list("external_id", flat=True)) == importable(remote)
+
+
+def test_a_run_resumes_from_the_cursor_its_killed_predecessor_saved(shop):
+    _, _, feed = shop
+    # A worker died after committing page 1 (the cursor says page 2) while its run still says "running".
+    dead = feed_run_start(feed=feed, trigger=MANUAL)
+    FeedRun.objects.filter(pk=dead.pk).update(started_at=dead.started_at - timedelta(hours=3))
+    feed.cursor = "2"
+    feed.save()
+    run = feed_run_execute(feed=feed, trigger=FeedRun.Trigger.SCHEDULE)
+    assert run.status == FeedRun.Status.SUCCEEDED
+    assert FeedRun.objects.get(pk=dead.pk).status == FeedRun.Status.FAILED
+    assert run.seen == 50  # pages 2 (orders 101-150 of 150 at 100 a page), not page 1 again
+    feed.refresh_from_db()
+    assert feed.cursor == "" and feed.synced_until is not None
