@@ -24,7 +24,7 @@ from printconnect.integrations.connectors.types import (
     OrderStatus,
 )
 from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
-from printconnect.orders.services import Ingested, OrderData, OrderLineData, existing_external_ids, order_ingest
+from printconnect.orders.services import Ingested, OrderData, OrderLineData, order_ingest, order_sync_states
 from printconnect.storefronts.models import Store
 
 logger = logging.getLogger(__name__)
@@ -151,9 +151,12 @@ def _orders_import(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
     since = feed.synced_until - SYNC_OVERLAP if feed.synced_until else store.activation_date
     pages = connector.fetch_orders(updated_since=since, cursor=feed.cursor or None)
     for page in pages:
-        known = existing_external_ids(store=store, external_ids=[order.id for order in page.items])
+        known = order_sync_states(store=store, external_ids=[order.id for order in page.items])
         for order in page.items:
             run.seen += 1
+            if known.get(order.id) == (str(order.status), str(order.financial_status)):
+                run.skipped += 1  # already here and unchanged in the store: nothing to write
+                continue
             verdict = _order_verdict(store, order, known=order.id in known)
             if verdict is not None:
                 run.skipped += 1

@@ -117,5 +117,9 @@ def _order_ingest_once(*, store: Store, data: OrderData) -> tuple[Order, str]:
         return order, Ingested.CREATED
 
 
-def existing_external_ids(*, store: Store, external_ids: list[str]) -> set[str]:
-    return set(Order.objects.filter(store=store, external_id__in=external_ids).values_list("external_id", flat=True))
+def order_sync_states(*, store: Store, external_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """external id -> (store status, financial status) of the orders already here, in one query."""
+    rows = Order.objects.filter(store=store, external_id__in=external_ids).values_list(
+        "external_id", "store_status", "financial_status"
+    )
+    return {external_id: (status, financial) for external_id, status, financial in rows}
