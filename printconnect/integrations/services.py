@@ -24,7 +24,14 @@ from printconnect.integrations.connectors.types import (
     OrderStatus,
 )
 from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
-from printconnect.orders.services import Ingested, OrderData, OrderLineData, order_ingest, order_sync_states
+from printconnect.orders.services import (
+    Ingested,
+    OrderData,
+    OrderLineData,
+    order_ingest,
+    order_sync_states,
+    orders_create_batch,
+)
 from printconnect.storefronts.models import Store
 
 logger = logging.getLogger(__name__)
@@ -152,6 +159,7 @@ def _orders_import(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
     pages = connector.fetch_orders(updated_since=since, cursor=feed.cursor or None)
     for page in pages:
         known = order_sync_states(store=store, external_ids=[order.id for order in page.items])
+        new_orders: list[OrderData] = []
         for order in page.items:
             run.seen += 1
             if known.get(order.id) == (str(order.status), str(order.financial_status)):
@@ -165,12 +173,12 @@ def _orders_import(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
                     store=store, severity=severity, code=code, message=message,
                     object_type="order", object_id=order.id, feed_run=run,
                 )  # fmt: skip
-                continue
-            _, outcome = order_ingest(store=store, data=order_data_from_external(order))
-            if outcome == Ingested.CREATED:
-                run.created += 1
-            elif outcome == Ingested.UPDATED:
-                run.updated += 1
+            elif order.id in known:
+                _, outcome = order_ingest(store=store, data=order_data_from_external(order))
+                run.updated += outcome == Ingested.UPDATED
+            else:
+                new_orders.append(order_data_from_external(order))
+        _create_new_orders(store, run, new_orders)
         for error in page.errors:
             run.seen += 1
             run.failed += 1
@@ -182,6 +190,19 @@ def _orders_import(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
     feed.cursor = ""
     feed.synced_until = started
     feed.save(update_fields=["cursor", "synced_until", "updated_at"])
+
+
+def _create_new_orders(store: Store, run: FeedRun, new_orders: list[OrderData]) -> None:
+    """A page's new orders in one batch; if another run got one in first, each is ingested on its own instead."""
+    if not new_orders:
+        return
+    try:
+        run.created += len(orders_create_batch(store=store, orders=new_orders))
+    except IntegrityError:
+        for data in new_orders:
+            _, outcome = order_ingest(store=store, data=data)
+            run.created += outcome == Ingested.CREATED
+            run.updated += outcome == Ingested.UPDATED
 
 
 def _order_verdict(store: Store, order: ExternalOrder, *, known: bool) -> tuple[str, str, str] | None:

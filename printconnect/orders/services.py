@@ -84,37 +84,62 @@ def _order_ingest_once(*, store: Store, data: OrderData) -> tuple[Order, str]:
             order.synced_at = now
             order.save(update_fields=["store_status", "financial_status", "status", "synced_at", "updated_at"])
             return order, Ingested.UPDATED if changed else Ingested.UNCHANGED
-        order = Order.objects.create(
-            store=store,
-            external_id=data.external_id,
-            number=data.number,
-            store_status=data.store_status,
-            financial_status=data.financial_status,
-            status=Order.Status.CANCELLED if data.store_status in STORE_CANCELLED_STATUSES else Order.Status.RECEIVED,
-            placed_at=data.placed_at,
-            currency=data.currency,
-            total=data.total,
-            customer_name=data.customer_name[:200],
-            customer_email=data.customer_email,
-            shipping_address=data.shipping_address,
-            shipping_method=data.shipping_method[:200],
-            synced_at=now,
-        )
-        OrderItem.objects.bulk_create(
-            OrderItem(
-                order=order,
-                external_id=line.external_id,
-                sku=line.sku[:200],
-                title=line.title[:500],
-                quantity=line.quantity,
-                external_product_id=line.external_product_id,
-                external_variant_id=line.external_variant_id,
-                attributes=dict(line.attributes),
-                print_file_urls=list(line.print_file_urls),
-            )
-            for line in data.lines
-        )
+        order = _order_row(store, data, now)
+        order.save()
+        OrderItem.objects.bulk_create(_item_rows(order, data))
         return order, Ingested.CREATED
+
+
+def orders_create_batch(*, store: Store, orders: list[OrderData]) -> list[Order]:
+    """New orders (e.g. one feed page) inserted together in one transaction.
+
+    Raises IntegrityError, changing nothing, when one of them is already here (a concurrent run); callers then
+    fall back to order_ingest one by one, which is idempotent.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        created = Order.objects.bulk_create([_order_row(store, data, now) for data in orders])
+        OrderItem.objects.bulk_create(
+            [item for order, data in zip(created, orders, strict=True) for item in _item_rows(order, data)]
+        )
+    return created
+
+
+def _order_row(store: Store, data: OrderData, now: datetime) -> Order:
+    cancelled = data.store_status in STORE_CANCELLED_STATUSES
+    return Order(
+        store=store,
+        external_id=data.external_id,
+        number=data.number,
+        store_status=data.store_status,
+        financial_status=data.financial_status,
+        status=Order.Status.CANCELLED if cancelled else Order.Status.RECEIVED,
+        placed_at=data.placed_at,
+        currency=data.currency,
+        total=data.total,
+        customer_name=data.customer_name[:200],
+        customer_email=data.customer_email,
+        shipping_address=data.shipping_address,
+        shipping_method=data.shipping_method[:200],
+        synced_at=now,
+    )
+
+
+def _item_rows(order: Order, data: OrderData) -> list[OrderItem]:
+    return [
+        OrderItem(
+            order=order,
+            external_id=line.external_id,
+            sku=line.sku[:200],
+            title=line.title[:500],
+            quantity=line.quantity,
+            external_product_id=line.external_product_id,
+            external_variant_id=line.external_variant_id,
+            attributes=dict(line.attributes),
+            print_file_urls=list(line.print_file_urls),
+        )
+        for line in data.lines
+    ]
 
 
 def order_sync_states(*, store: Store, external_ids: list[str]) -> dict[str, tuple[str, str]]:

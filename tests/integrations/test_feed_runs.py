@@ -145,3 +145,41 @@ def test_a_run_resumes_from_the_cursor_its_killed_predecessor_saved(shop):
     assert run.seen == 50  # pages 2 (orders 101-150 of 150 at 100 a page), not page 1 again
     feed.refresh_from_db()
     assert feed.cursor == "" and feed.synced_until is not None
+
+
+def test_orders_another_run_inserted_meanwhile_fall_back_to_one_by_one_without_duplicates(shop, monkeypatch):
+    _, store, feed = shop
+    feed_run_execute(feed=feed, trigger=MANUAL)
+    expected = Order.objects.filter(store=store).count()
+    Order.objects.filter(store=store, pk__in=Order.objects.filter(store=store).values("pk")[:10]).delete()
+    Feed.objects.filter(pk=feed.pk).update(cursor="", synced_until=None)
+    # As if a concurrent run had not committed yet when this one looked: every order seems new.
+    monkeypatch.setattr("printconnect.integrations.services.order_sync_states", lambda **kwargs: {})
+    run = feed_run_execute(feed=feed, trigger=MANUAL)
+    assert run.status == FeedRun.Status.SUCCEEDED, run.log
+    assert run.created == 10
+    assert Order.objects.filter(store=store).count() == expected
+    assert OrderItem.objects.filter(order__store=store).values("order", "external_id").distinct().count() == (
+        OrderItem.objects.filter(order__store=store).count()
+    )
+
+
+def test_a_batch_with_an_order_already_here_changes_nothing(shop):
+    from django.db import IntegrityError
+
+    from printconnect.integrations.services import order_data_from_external
+    from printconnect.orders.services import order_ingest, orders_create_batch
+
+    _, store, _ = shop
+    connector_orders = [o for page in _connector(store).fetch_orders() for o in page.items][:3]
+    datas = [order_data_from_external(o) for o in connector_orders]
+    order_ingest(store=store, data=datas[1])
+    with pytest.raises(IntegrityError):
+        orders_create_batch(store=store, orders=datas)
+    assert list(Order.objects.filter(store=store).values_list("external_id", flat=True)) == [datas[1].external_id]
+
+
+def _connector(store):
+    from printconnect.integrations.services import connector_for_store
+
+    return connector_for_store(store)
