@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from printconnect.integrations.connectors.types import (
     OrderStatus,
 )
 from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
+from printconnect.integrations.schedules import next_run_after
 from printconnect.orders.services import (
     Ingested,
     OrderData,
@@ -88,6 +89,41 @@ def event_record(
                 object_type=object_type, object_id=object_id, feed_run=feed_run,
             )  # fmt: skip
     return IntegrationEvent.objects.get(fingerprint=fingerprint, resolved_at__isnull=True)
+
+
+# --- scheduling ------------------------------------------------------------------------------------------------------
+
+DISPATCH_BATCH = 500
+
+
+def feeds_dispatch(*, now: datetime | None = None) -> int:
+    """Enqueue every enabled feed that is due, once: one beat entry calls this instead of one beat entry per feed
+    (django-celery-beat slows down with thousands of periodic tasks). Each batch moves its feeds' next_run_at
+    forward in the same transaction that queues them, so a second dispatcher never picks them up again."""
+    from printconnect.integrations.tasks import feed_run_task
+
+    now = now or timezone.now()
+    dispatched = 0
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    while True:
+        with transaction.atomic():
+            due = (
+                Feed.objects.select_for_update(skip_locked=skip_locked, of=("self",))
+                .filter(enabled=True, next_run_at__lte=now)
+                .select_related("interval", "crontab")
+                .order_by("next_run_at", "pk")[:DISPATCH_BATCH]
+            )
+            batch = list(due)
+            if not batch:
+                return dispatched
+            for feed in batch:
+                feed.next_run_at = next_run_after(feed, now)
+            Feed.objects.bulk_update(batch, ["next_run_at"])
+            ids = [feed.pk for feed in batch]
+            transaction.on_commit(
+                lambda ids=ids: [feed_run_task.apply_async((pk, FeedRun.Trigger.SCHEDULE)) for pk in ids]
+            )
+        dispatched += len(batch)
 
 
 # --- feed runs ------------------------------------------------------------------------------------------------------

@@ -23,3 +23,10 @@ def feed_run_task(self, feed_id: int, trigger: str) -> None:
     except ConnectorError as exc:  # only Retry-kind failures reach here; they were recorded as events
         countdown = getattr(exc, "retry_after", None) or min(2**self.request.retries * 30, 3600)
         raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(name="integrations.feeds_dispatch", queue="feeds", ignore_result=True)
+def feeds_dispatch_task() -> int:
+    from printconnect.integrations.services import feeds_dispatch
+
+    return feeds_dispatch()
