@@ -150,6 +150,9 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 # sandbox and the tests run on loopback.
 OUTBOUND_ALLOW_PRIVATE = env.bool("OUTBOUND_ALLOW_PRIVATE", default=False)
 
+# A feed run still marked running after this many seconds is taken as abandoned by a dead worker.
+FEED_RUN_STALE_AFTER_SECONDS = env.int("FEED_RUN_STALE_AFTER_SECONDS", default=2 * 3600)
+
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 
 LANGUAGE_CODE = "en-gb"

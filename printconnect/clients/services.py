@@ -15,6 +15,7 @@ from django.utils.crypto import constant_time_compare
 from guardian.shortcuts import assign_perm, remove_perm
 
 from printconnect.clients.models import Client, Invitation, Membership
+from printconnect.clients.tasks import invitation_email_send_task
 from printconnect.core import permissions as perms
 from printconnect.core.exceptions import ApplicationError
 from printconnect.core.models import User, normalize_email
@@ -305,8 +306,6 @@ def invitation_accept(*, invitation: Invitation, password: str, first_name: str,
 
 
 def _invitation_email_queue(invitation: Invitation, *, base_url: str) -> None:
-    from printconnect.clients.tasks import invitation_email_send_task
-
     args = (invitation.pk, invitation.nonce, base_url.rstrip("/"))
     transaction.on_commit(lambda: invitation_email_send_task.delay(*args))
 

@@ -25,6 +25,7 @@ from printconnect.integrations.connectors.types import (
 )
 from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
 from printconnect.integrations.schedules import next_run_after
+from printconnect.integrations.tasks import feed_run_task
 from printconnect.orders.services import (
     Ingested,
     OrderData,
@@ -37,10 +38,14 @@ from printconnect.storefronts.models import Store
 
 logger = logging.getLogger(__name__)
 
-# A run still "running" after this long lost its worker; the next trigger takes over (the cursor keeps its place).
-STALE_RUN_AFTER = timedelta(seconds=getattr(settings, "FEED_RUN_STALE_AFTER_SECONDS", 2 * 3600))
 # Records changed a little before the last run are fetched again: clocks differ, and duplicates are harmless.
 SYNC_OVERLAP = timedelta(minutes=5)
+
+
+def _stale_run_after() -> timedelta:
+    """A run still "running" after this long lost its worker; the next trigger takes over (the cursor keeps its
+    place). Read when needed, so settings overrides apply."""
+    return timedelta(seconds=settings.FEED_RUN_STALE_AFTER_SECONDS)
 
 
 def connector_for_store(store: Store) -> Connector:
@@ -100,8 +105,6 @@ def feeds_dispatch(*, now: datetime | None = None) -> int:
     """Enqueue every enabled feed that is due, once: one beat entry calls this instead of one beat entry per feed
     (django-celery-beat slows down with thousands of periodic tasks). Each batch moves its feeds' next_run_at
     forward in the same transaction that queues them, so a second dispatcher never picks them up again."""
-    from printconnect.integrations.tasks import feed_run_task
-
     now = now or timezone.now()
     dispatched = 0
     skip_locked = connection.features.has_select_for_update_skip_locked
@@ -135,7 +138,7 @@ def feed_run_start(*, feed: Feed, trigger: str) -> FeedRun:
     with transaction.atomic():
         Feed.objects.select_for_update().get(pk=feed.pk)  # the per-feed lock
         running = FeedRun.objects.filter(feed=feed, status=FeedRun.Status.RUNNING).first()
-        if running is not None and running.started_at > now - STALE_RUN_AFTER:
+        if running is not None and running.started_at > now - _stale_run_after():
             return FeedRun.objects.create(
                 feed=feed,
                 trigger=trigger,
