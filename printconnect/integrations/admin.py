@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
+from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent, WebhookDelivery
 
 
 @admin.register(Feed)
@@ -31,3 +31,16 @@ class IntegrationEventAdmin(admin.ModelAdmin):
     search_fields = ["message", "object_id", "store__name"]
     list_select_related = ["store"]
     readonly_fields = ["fingerprint", "first_seen", "last_seen", "count", "feed_run"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "store", "topic", "external_id", "status", "attempts", "processed_at"]
+    list_filter = ["status", "platform", "topic"]
+    search_fields = ["delivery_id", "external_id", "store__name", "store__client__name"]
+    list_select_related = ["store"]
+    date_hierarchy = "received_at"
+    readonly_fields = ["store", "platform", "delivery_id", "topic", "external_id", "received_at", "headers", "body"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False

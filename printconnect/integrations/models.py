@@ -118,3 +118,42 @@ class IntegrationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_severity_display()}: {self.message[:80]}"
+
+
+class WebhookDelivery(models.Model):
+    """One verified webhook delivery, stored once (unique on the platform's delivery id) and processed by a task.
+
+    Only deliveries whose signature checked out are stored; forged ones are answered 401 and leave no row.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be processed"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored (nothing to do)"
+        FAILED = "failed", "Failed"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    platform = models.CharField(max_length=20)
+    # The platform's own delivery id (WooCommerce: X-WC-Webhook-Delivery-ID), or a digest of the body without one.
+    delivery_id = models.CharField(max_length=100)
+    topic = models.CharField(max_length=100, blank=True)
+    external_id = models.CharField(max_length=64, blank=True)
+    received_at = models.DateTimeField(db_index=True)
+    # Platform headers only (no cookies, no signature); the body as received, for processing and support.
+    headers = models.JSONField(default=dict, blank=True)
+    body = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["store", "delivery_id"], name="integrations_webhook_delivery_once")
+        ]
+        indexes = [models.Index(fields=["status", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.topic or 'webhook'} {self.delivery_id} · {self.store}"

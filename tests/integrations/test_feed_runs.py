@@ -154,7 +154,7 @@ def test_orders_another_run_inserted_meanwhile_fall_back_to_one_by_one_without_d
     Order.objects.filter(store=store, pk__in=Order.objects.filter(store=store).values("pk")[:10]).delete()
     Feed.objects.filter(pk=feed.pk).update(cursor="", synced_until=None)
     # As if a concurrent run had not committed yet when this one looked: every order seems new.
-    monkeypatch.setattr("printconnect.integrations.services.order_sync_states", lambda **kwargs: {})
+    monkeypatch.setattr("printconnect.integrations.services.feeds.order_sync_states", lambda **kwargs: {})
     run = feed_run_execute(feed=feed, trigger=MANUAL)
     assert run.status == FeedRun.Status.SUCCEEDED, run.log
     assert run.created == 10

@@ -1,15 +1,13 @@
-"""Feed runs and integration events. The only module that calls connectors (STYLE B.3)."""
+"""Feed runs: scheduling, the per-feed lock, and each feed kind's work. Connectors are called from here."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from printconnect.core.http import safe_session_from_settings
@@ -23,8 +21,9 @@ from printconnect.integrations.connectors.types import (
     FulfilmentChannel,
     OrderStatus,
 )
-from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
+from printconnect.integrations.models import Feed, FeedRun
 from printconnect.integrations.schedules import next_run_after
+from printconnect.integrations.services.events import event_record
 from printconnect.integrations.tasks import feed_run_task
 from printconnect.orders.services import (
     Ingested,
@@ -52,48 +51,6 @@ def connector_for_store(store: Store) -> Connector:
     connector_class = registry.get(store.platform)
     config = ConnectionConfig(base_url=store.base_url, credentials=store.credentials, options={})
     return connector_class(config, session=safe_session_from_settings())
-
-
-# --- events -------------------------------------------------------------------------------------------------------
-
-
-def event_record(
-    *,
-    store: Store,
-    severity: str,
-    code: str,
-    message: str,
-    object_type: str = "",
-    object_id: str = "",
-    feed_run: FeedRun | None = None,
-) -> IntegrationEvent:
-    """Record a problem once: the same open problem again raises its count and last_seen instead of a new row."""
-    fingerprint = hashlib.sha256(f"{store.pk}|{code}|{object_type}|{object_id}".encode()).hexdigest()
-    now = timezone.now()
-    updated = IntegrationEvent.objects.filter(fingerprint=fingerprint, resolved_at__isnull=True).update(
-        count=F("count") + 1, last_seen=now, message=message, severity=severity, feed_run=feed_run
-    )
-    if not updated:
-        try:
-            with transaction.atomic():
-                return IntegrationEvent.objects.create(
-                    store=store,
-                    feed_run=feed_run,
-                    severity=severity,
-                    code=code,
-                    message=message,
-                    object_type=object_type,
-                    object_id=object_id,
-                    fingerprint=fingerprint,
-                    first_seen=now,
-                    last_seen=now,
-                )
-        except IntegrityError:  # recorded by a concurrent run a moment ago
-            return event_record(
-                store=store, severity=severity, code=code, message=message,
-                object_type=object_type, object_id=object_id, feed_run=feed_run,
-            )  # fmt: skip
-    return IntegrationEvent.objects.get(fingerprint=fingerprint, resolved_at__isnull=True)
 
 
 # --- scheduling ------------------------------------------------------------------------------------------------------
@@ -229,6 +186,27 @@ def _orders_import(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
     feed.cursor = ""
     feed.synced_until = started
     feed.save(update_fields=["cursor", "synced_until", "updated_at"])
+
+
+def order_import_one(*, store: Store, order: ExternalOrder, feed_run: FeedRun | None = None) -> str:
+    """One order from any source (a webhook, a single fetch) through the same rules as the import feed.
+
+    Returns the outcome: created, updated or unchanged (an Ingested value), or "skipped" with its event recorded.
+    A webhook is only a hint: the result is the same whether the order arrives this way, by a poll, or both.
+    """
+    known = order_sync_states(store=store, external_ids=[order.id])
+    if known.get(order.id) == (str(order.status), str(order.financial_status)):
+        return Ingested.UNCHANGED
+    verdict = _order_verdict(store, order, known=order.id in known)
+    if verdict is not None:
+        severity, code, message = verdict
+        event_record(
+            store=store, severity=severity, code=code, message=message,
+            object_type="order", object_id=order.id, feed_run=feed_run,
+        )  # fmt: skip
+        return "skipped"
+    _, outcome = order_ingest(store=store, data=order_data_from_external(order))
+    return outcome
 
 
 def _create_new_orders(store: Store, run: FeedRun, new_orders: list[OrderData]) -> None:

@@ -1,0 +1,24 @@
+"""Actions of the integrations app (STYLE B): the only package that calls connectors.
+
+Split by concern; import from here.
+"""
+
+from printconnect.integrations.services.events import event_record
+from printconnect.integrations.services.feeds import (
+    connector_for_store,
+    feed_run_execute,
+    feed_run_start,
+    feeds_dispatch,
+    order_data_from_external,
+    order_import_one,
+)
+
+__all__ = [
+    "connector_for_store",
+    "event_record",
+    "feed_run_execute",
+    "feed_run_start",
+    "feeds_dispatch",
+    "order_data_from_external",
+    "order_import_one",
+]
