@@ -150,8 +150,9 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 # sandbox and the tests run on loopback.
 OUTBOUND_ALLOW_PRIVATE = env.bool("OUTBOUND_ALLOW_PRIVATE", default=False)
 
-# A feed run still marked running after this many seconds is taken as abandoned by a dead worker.
-FEED_RUN_STALE_AFTER_SECONDS = env.int("FEED_RUN_STALE_AFTER_SECONDS", default=2 * 3600)
+# A running feed run whose heartbeat (moved after every page) is older than this is taken as abandoned by a dead
+# worker; the next trigger resumes from its cursor. Well above the slowest page with its HTTP retries.
+FEED_RUN_STALE_AFTER_SECONDS = env.int("FEED_RUN_STALE_AFTER_SECONDS", default=15 * 60)
 
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 

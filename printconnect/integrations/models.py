@@ -24,6 +24,9 @@ class Feed(TimeStampedModel):
         SHIPMENTS_EXPORT = "shipments_export", "Shipment confirmation"
         STATUS_EXPORT = "status_export", "Status updates"
 
+    # Feeds that write to the store: recorded as skipped while the store is in test mode (DESIGN section 5).
+    OUTBOUND_KINDS = frozenset({Kind.STOCK_EXPORT, Kind.SHIPMENTS_EXPORT, Kind.STATUS_EXPORT})
+
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="feeds")
     kind = models.CharField(max_length=30, choices=Kind.choices)
     enabled = models.BooleanField(default=True)
@@ -42,6 +45,10 @@ class Feed(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.store}"
+
+    @property
+    def is_outbound(self) -> bool:
+        return self.kind in self.OUTBOUND_KINDS
 
 
 class FeedRun(models.Model):
@@ -64,6 +71,8 @@ class FeedRun(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     started_at = models.DateTimeField(db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Moved forward after every page; a running run whose heartbeat stopped long ago lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     seen = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)

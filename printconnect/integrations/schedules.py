@@ -5,9 +5,23 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from printconnect.integrations.connectors.base import Capability
 from printconnect.integrations.models import Feed
 
-_MAX_DAYS_AHEAD = 4 * 366  # a crontab such as "29 February, a Monday" may be years away
+_MAX_DAYS_AHEAD = 4 * 366
+
+# The feeds a store is offered, by the connector capability each needs, with DESIGN section 5's default schedule:
+# (every, period) of an IntervalSchedule, or None for "run once" (the first run is queued at once, then none).
+FEED_DEFAULTS: dict[str, tuple[Capability, tuple[int, str] | None]] = {
+    Feed.Kind.ORDERS_IMPORT: (Capability.ORDERS_PULL, (15, "minutes")),
+    Feed.Kind.ORDERS_UPDATE: (Capability.ORDERS_PULL, (15, "minutes")),
+    Feed.Kind.ORDERS_RETRY: (Capability.ORDERS_PULL, (1, "hours")),
+    Feed.Kind.PRODUCTS_IMPORT: (Capability.PRODUCTS_PULL, (1, "hours")),
+    Feed.Kind.PRODUCTS_UPDATE: (Capability.PRODUCTS_PULL, (1, "days")),
+    Feed.Kind.IMAGES_IMPORT: (Capability.IMAGES_PULL, (1, "hours")),
+    Feed.Kind.STOCK_IMPORT: (Capability.STOCK_PULL, None),
+    Feed.Kind.STOCK_EXPORT: (Capability.STOCK_PUSH, (15, "minutes")),
+}  # a crontab such as "29 February, a Monday" may be years away
 
 
 def next_run_after(feed: Feed, moment: datetime) -> datetime | None:

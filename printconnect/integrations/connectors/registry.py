@@ -40,6 +40,11 @@ def _discover() -> None:
     _discovered = True
 
 
+def has(key: str) -> bool:
+    _discover()
+    return key in _REGISTRY
+
+
 def get(key: str) -> type[Connector]:
     _discover()
     try:

@@ -9,6 +9,7 @@ from printconnect.integrations.services.feeds import (
     feed_run_execute,
     feed_run_start,
     feeds_dispatch,
+    feeds_ensure_for_store,
     order_data_from_external,
     order_import_one,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "feed_run_execute",
     "feed_run_start",
     "feeds_dispatch",
+    "feeds_ensure_for_store",
     "order_data_from_external",
     "order_import_one",
 ]

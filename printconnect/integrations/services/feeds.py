@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule
 
 from printconnect.core.http import safe_session_from_settings
 from printconnect.integrations.connectors import registry
@@ -22,7 +23,7 @@ from printconnect.integrations.connectors.types import (
     OrderStatus,
 )
 from printconnect.integrations.models import Feed, FeedRun
-from printconnect.integrations.schedules import next_run_after
+from printconnect.integrations.schedules import FEED_DEFAULTS, next_run_after
 from printconnect.integrations.services.events import event_record
 from printconnect.integrations.tasks import feed_run_task
 from printconnect.orders.services import (
@@ -42,8 +43,8 @@ SYNC_OVERLAP = timedelta(minutes=5)
 
 
 def _stale_run_after() -> timedelta:
-    """A run still "running" after this long lost its worker; the next trigger takes over (the cursor keeps its
-    place). Read when needed, so settings overrides apply."""
+    """A running run whose heartbeat (moved after every page) is older than this lost its worker; the next trigger
+    takes over and the cursor keeps its place. Read when needed, so settings overrides apply."""
     return timedelta(seconds=settings.FEED_RUN_STALE_AFTER_SECONDS)
 
 
@@ -51,6 +52,30 @@ def connector_for_store(store: Store) -> Connector:
     connector_class = registry.get(store.platform)
     config = ConnectionConfig(base_url=store.base_url, credentials=store.credentials, options={})
     return connector_class(config, session=safe_session_from_settings())
+
+
+# --- the feeds of a store ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def feeds_ensure_for_store(*, store: Store) -> list[Feed]:
+    """Give the store every feed its connector can serve, with the default schedules; the first runs are due now.
+
+    Safe to call again (e.g. on reconnecting): existing feeds keep their schedule, switch and position.
+    """
+    if not registry.has(store.platform):
+        return []  # a manual store: orders come by hand or CSV, no feeds
+    capabilities = registry.get(store.platform).capabilities
+    now = timezone.now()
+    existing = {feed.kind: feed for feed in Feed.objects.filter(store=store)}
+    for kind, (capability, every) in FEED_DEFAULTS.items():
+        if kind in existing or capability not in capabilities:
+            continue
+        interval = None
+        if every is not None:
+            interval, _ = IntervalSchedule.objects.get_or_create(every=every[0], period=every[1])
+        existing[kind] = Feed.objects.create(store=store, kind=kind, interval=interval, next_run_at=now)
+    return sorted(existing.values(), key=lambda feed: list(Feed.Kind.values).index(feed.kind))
 
 
 # --- scheduling ------------------------------------------------------------------------------------------------------
@@ -95,7 +120,7 @@ def feed_run_start(*, feed: Feed, trigger: str) -> FeedRun:
     with transaction.atomic():
         Feed.objects.select_for_update().get(pk=feed.pk)  # the per-feed lock
         running = FeedRun.objects.filter(feed=feed, status=FeedRun.Status.RUNNING).first()
-        if running is not None and running.started_at > now - _stale_run_after():
+        if running is not None and (running.heartbeat_at or running.started_at) > now - _stale_run_after():
             return FeedRun.objects.create(
                 feed=feed,
                 trigger=trigger,
@@ -109,7 +134,7 @@ def feed_run_start(*, feed: Feed, trigger: str) -> FeedRun:
             running.finished_at = now
             running.log += "\nAbandoned: its worker stopped; the next run resumed from the saved cursor."
             running.save(update_fields=["status", "finished_at", "log"])
-        return FeedRun.objects.create(feed=feed, trigger=trigger, started_at=now)
+        return FeedRun.objects.create(feed=feed, trigger=trigger, started_at=now, heartbeat_at=now)
 
 
 def feed_run_execute(*, feed: Feed, trigger: str) -> FeedRun:
@@ -182,7 +207,8 @@ def _orders_import(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
         # The page's orders are committed (one transaction each); only now may the cursor move past them.
         feed.cursor = page.next_cursor or ""
         feed.save(update_fields=["cursor", "updated_at"])
-        run.save(update_fields=["seen", "created", "updated", "skipped", "failed"])
+        run.heartbeat_at = timezone.now()
+        run.save(update_fields=["seen", "created", "updated", "skipped", "failed", "heartbeat_at"])
     feed.cursor = ""
     feed.synced_until = started
     feed.save(update_fields=["cursor", "synced_until", "updated_at"])
