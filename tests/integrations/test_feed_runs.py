@@ -136,7 +136,9 @@ def test_a_run_resumes_from_the_cursor_its_killed_predecessor_saved(shop):
     _, _, feed = shop
     # A worker died after committing page 1 (the cursor says page 2) while its run still says "running".
     dead = feed_run_start(feed=feed, trigger=MANUAL)
-    FeedRun.objects.filter(pk=dead.pk).update(started_at=dead.started_at - timedelta(hours=3))
+    FeedRun.objects.filter(pk=dead.pk).update(
+        started_at=dead.started_at - timedelta(hours=3), heartbeat_at=dead.started_at - timedelta(minutes=16)
+    )
     feed.cursor = "2"
     feed.save()
     run = feed_run_execute(feed=feed, trigger=FeedRun.Trigger.SCHEDULE)
@@ -183,3 +185,12 @@ def _connector(store):
     from printconnect.integrations.services import connector_for_store
 
     return connector_for_store(store)
+
+
+def test_a_long_run_whose_heartbeat_is_fresh_is_not_taken_over(shop):
+    _, _, feed = shop
+    long_run = feed_run_start(feed=feed, trigger=MANUAL)
+    FeedRun.objects.filter(pk=long_run.pk).update(started_at=long_run.started_at - timedelta(hours=3))
+    second = feed_run_start(feed=feed, trigger=FeedRun.Trigger.SCHEDULE)
+    assert second.status == FeedRun.Status.SKIPPED
+    assert FeedRun.objects.get(pk=long_run.pk).status == FeedRun.Status.RUNNING
