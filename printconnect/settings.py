@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "printconnect.clients.context_processors.portal",
+                "printconnect.integrations.context_processors.bell",
             ],
         },
     },

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("staff/", include("printconnect.clients.urls")),
+    path("staff/integration/", include("printconnect.integrations.urls")),
     path(
         "staff/clients/<int:pk>/stores/",
         storefront_views.staff_client_stores,

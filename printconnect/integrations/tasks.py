@@ -15,9 +15,9 @@ def feed_run_task(self, feed_id: int, trigger: str) -> None:
     from printconnect.integrations.models import Feed
     from printconnect.integrations.services import feed_run_execute
 
-    feed = Feed.objects.filter(pk=feed_id, enabled=True).first()
-    if feed is None:
-        return
+    feed = Feed.objects.filter(pk=feed_id).first()
+    if feed is None or (trigger == "schedule" and not feed.enabled):
+        return  # deleted, or switched off after it was queued; "Run now" runs a switched-off feed all the same
     try:
         feed_run_execute(feed=feed, trigger=trigger)
     except ConnectorError as exc:  # only Retry-kind failures reach here; they were recorded as events
@@ -30,3 +30,18 @@ def feeds_dispatch_task() -> int:
     from printconnect.integrations.services import feeds_dispatch
 
     return feeds_dispatch()
+
+
+@shared_task(bind=True, name="integrations.event_retry", queue="feeds", acks_late=True, max_retries=5)
+def event_retry_task(self, event_id: int) -> None:
+    from printconnect.integrations.models import IntegrationEvent
+    from printconnect.integrations.services.retries import event_retry_execute
+
+    event = IntegrationEvent.objects.select_related("store").filter(pk=event_id, resolved_at__isnull=True).first()
+    if event is None:
+        return  # resolved meanwhile
+    try:
+        event_retry_execute(event=event)
+    except ConnectorError as exc:  # Retry-kind only
+        countdown = getattr(exc, "retry_after", None) or min(2**self.request.retries * 30, 3600)
+        raise self.retry(exc=exc, countdown=countdown) from exc

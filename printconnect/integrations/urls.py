@@ -1,0 +1,20 @@
+"""Staff console: integration pages (under /staff/integration/)."""
+
+from django.urls import path
+
+from printconnect.integrations import views
+
+app_name = "integration"
+
+urlpatterns = [
+    path("stores/<int:pk>/", views.store_integration, name="store"),
+    path("stores/<int:pk>/go-live/", views.store_live, name="store_go_live"),
+    path("stores/<int:pk>/test-mode/", views.store_test, name="store_test_mode"),
+    path("feeds/<int:pk>/", views.feed_edit, name="feed_edit"),
+    path("feeds/<int:pk>/run/", views.feed_run, name="feed_run"),
+    path("executions/", views.run_list, name="run_list"),
+    path("executions/<int:pk>/", views.run_detail, name="run_detail"),
+    path("events/", views.event_list, name="event_list"),
+    path("events/<int:pk>/resolve/", views.event_resolve_view, name="event_resolve"),
+    path("events/<int:pk>/retry/", views.event_retry_view, name="event_retry"),
+]
