@@ -104,6 +104,19 @@ class EncryptedTextField(models.TextField):
             return value
         return _fernet().encrypt(str(value).encode()).decode()
 
+    def value_to_string(self, obj: models.Model) -> str:
+        """Serialized (dumpdata, fixtures) as the ciphertext, never in plain text; to_python reads it back."""
+        value = self.value_from_object(obj)
+        return _fernet().encrypt(value.encode()).decode() if value else ""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("gAAAAA"):  # a Fernet token from value_to_string
+            try:
+                return _fernet().decrypt(value.encode()).decode()
+            except InvalidToken:
+                return value
+        return value
+
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
         if value in (None, ""):
             return value
