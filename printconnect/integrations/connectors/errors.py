@@ -22,6 +22,10 @@ class ConnectorError(Exception):
 class AuthRejectedError(ConnectorError):
     severity = Severity.ERROR
 
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code  # 401 (key refused) and 403 (not allowed) call for different fixes
+
 
 class RateLimitedError(ConnectorError):
     severity = Severity.RETRY
@@ -33,7 +37,20 @@ class RateLimitedError(ConnectorError):
 
 
 class UnavailableError(ConnectorError):
+    """The store could not be reached, or failed on its side. The message (for feed runs) says printconnect retries;
+    `problem` says what happened and `advice` what a person trying the connection right now should do."""
+
     severity = Severity.RETRY
+
+    def __init__(self, message: str, *, problem: str | None = None, advice: str | None = None) -> None:
+        super().__init__(message)
+        self.problem = problem or message.rstrip(".")
+        self.advice = advice
+
+    @property
+    def message_now(self) -> str:
+        """The message for someone waiting on the answer (a connection check), who is not retried for."""
+        return f"{self.problem}; {self.advice}" if self.advice else self.message
 
 
 class NotReadyError(ConnectorError):

@@ -13,6 +13,9 @@ Wire format as in ../shared/PLATFORMS.md section 3 and ../shared/platform-sample
 `{"code", "message", "data": {"status"}}`, pagination with `X-WP-Total`, `X-WP-TotalPages` and `Link`, bodies encoded
 like PHP's `wp_json_encode` (ASCII only, `/` escaped as `\\/`).
 
+A store's consumer key has Read/Write permission unless the store is created with `key_permissions="read"` (writes
+answer 401 as WooCommerce does) or `"write"`.
+
 Fault knobs per store (`Store.set_faults(...)` or `POST /__sandbox__/stores/<slug>/faults`), applied to REST API
 requests only (not to files or images):
 
@@ -58,6 +61,7 @@ API_NAMESPACE = "/wc/v3"
 BASE_MARK = "@@BASE@@"  # stored URLs start with this; replaced by the store's site URL when rendered
 
 ORDER_STATUSES = ("pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed", "checkout-draft")
+KEY_PERMISSIONS = ("read", "write", "read_write")
 MALFORMED_KINDS = ("missing_line_items", "non_numeric_total", "bad_date")
 CREDENTIAL_PARAMS = frozenset(
     {
@@ -282,7 +286,10 @@ class Store:
         tax_rate: Decimal | str = "21",
         country: str = "NL",
         locale: str = "nl_NL",
+        key_permissions: str = "read_write",
     ) -> None:
+        if key_permissions not in KEY_PERMISSIONS:
+            raise ValueError(f"key_permissions must be one of {', '.join(KEY_PERMISSIONS)}.")
         self._app = app
         self.slug = slug
         self.name = name
@@ -292,6 +299,7 @@ class Store:
         self.consumer_secret = consumer_secret or f"cs_{secrets.token_hex(20)}"
         self.webhook_secret = webhook_secret or secrets.token_urlsafe(32)
         self.webhook_id = webhook_id
+        self.key_permissions = key_permissions  # the consumer key's Permissions in WooCommerce's REST API screen
         self.tax_rate = Decimal(tax_rate)
         self.country = country
         self.locale = locale
@@ -347,6 +355,7 @@ class Store:
             "consumer_secret": self.consumer_secret,
             "webhook_secret": self.webhook_secret,
             "webhook_id": self.webhook_id,
+            "key_permissions": self.key_permissions,
             "currency": self.currency,
             "utc_offset_hours": self.tz.utcoffset(None).total_seconds() / 3600,
             "orders": len(self.orders),
@@ -891,7 +900,7 @@ class WooCommerceSandbox:
         from printconnect.sandbox.woocommerce import seed
 
         allowed = {"currency", "utc_offset_hours", "consumer_key", "consumer_secret", "webhook_secret", "webhook_id"}
-        allowed |= {"tax_rate", "country", "locale"}
+        allowed |= {"tax_rate", "country", "locale", "key_permissions"}
         options = {k: v for k, v in data.items() if k in allowed}
         try:
             store = self.create_store(data.get("slug"), name=data.get("name"), **options)
@@ -1180,6 +1189,12 @@ def _authenticate(store: Store, request: Request, action: str) -> None:
         raise _auth_error("Consumer key is invalid.")
     if not hmac.compare_digest(secret.encode(), store.consumer_secret.encode()):
         raise _auth_error("Consumer secret is invalid.")
+    # WC_REST_Authentication::check_permissions: a key may lack read or write permission (401 either way).
+    writing = request.method in ("POST", "PUT", "PATCH", "DELETE")
+    if writing and store.key_permissions == "read":
+        raise _auth_error("The API key provided does not have write permissions.")
+    if not writing and store.key_permissions == "write":
+        raise _auth_error("The API key provided does not have read permissions.")
 
 
 # --- helpers: queries -------------------------------------------------------------------------------------------------

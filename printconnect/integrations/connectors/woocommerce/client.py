@@ -7,6 +7,8 @@ expects OAuth 1.0a, which printconnect does not speak, so plain http is refused 
 from __future__ import annotations
 
 import ipaddress
+import socket
+import ssl
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,8 +36,17 @@ from printconnect.integrations.connectors.woocommerce.constants import API_PREFI
 if TYPE_CHECKING:
     from printconnect.core.http import SafeSession
 
-AUTH_REJECTED = "WooCommerce refused the consumer key; check key and secret have Read/Write permission."
-NO_API = "No WooCommerce REST API at this URL; check the store URL and that permalinks are enabled."
+KEYS_PAGE = "WooCommerce > Settings > Advanced > REST API"
+AUTH_REJECTED = f"WooCommerce refused the consumer key; check key and secret have Read/Write permission in {KEYS_PAGE}."
+NO_API = (
+    "No WooCommerce REST API at this URL (its /wp-json/ answered 404); check the store URL is the shop's home page "
+    "and that WordPress permalinks are not set to “Plain”."
+)
+NO_WC_ROUTES = (
+    "No WooCommerce REST API at this URL: WordPress answers there, but without WooCommerce's routes; check "
+    "WooCommerce (3.5 or later) is installed and active on this site."
+)
+CHECK_URL = "check the store URL points to the WooCommerce site."
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 
 
@@ -83,8 +94,13 @@ class WooCommerceClient:
                 "WooCommerce accepts consumer keys only over https; change the store URL to start with https://."
             )
         if not consumer_key or not consumer_secret:
+            raise AuthRejectedError(f"The consumer key or secret is empty; enter both from {KEYS_PAGE}.")
+        if consumer_key.startswith("cs_") and consumer_secret.startswith("ck_"):
+            raise AuthRejectedError("The consumer key and secret are swapped: the key starts with ck_, the secret cs_.")
+        if not consumer_key.startswith("ck_") or not consumer_secret.startswith("cs_"):
+            # WooCommerce makes every key ck_… and every secret cs_…: anything else was copied from the wrong place.
             raise AuthRejectedError(
-                "The consumer key or secret is empty; enter both from WooCommerce > Settings > REST API."
+                f"A WooCommerce consumer key starts with ck_ and its secret with cs_; copy both from {KEYS_PAGE}."
             )
         self.base_url = base_url.strip().rstrip("/")
         self.api_root = f"{self.base_url}{API_PREFIX}"
@@ -104,18 +120,14 @@ class WooCommerceClient:
         except OutboundRateLimitedError as exc:
             raise RateLimitedError(retry_after=exc.retry_after) from exc
         except OutboundUnavailableError as exc:
-            code = getattr(exc, "status_code", None)
-            what = f"answered {code}" if code else "did not answer"
-            raise UnavailableError(f"The store {what}; printconnect retries later.") from exc
+            problem, advice = _unreachable(exc, url, getattr(self._session, "timeout", None))
+            raise UnavailableError(f"{problem}; printconnect retries later.", problem=problem, advice=advice) from exc
         except OutboundBlockedError as exc:
             raise BadResponseError(
-                "printconnect does not connect to this address (private or reserved network); "
-                "use the store's public URL."
+                f"printconnect does not connect to this address ({exc.reason}); use the store's public https URL."
             ) from exc
         except OutboundTLSError as exc:
-            raise BadResponseError(
-                "The store's https certificate could not be verified; fix the certificate or the store URL."
-            ) from exc
+            raise BadResponseError(_tls_message(exc, url)) from exc
         except (OutboundError, requests.RequestException) as exc:
             raise UnavailableError(
                 f"Could not reach the store ({type(exc).__name__}); printconnect retries later."
@@ -124,16 +136,30 @@ class WooCommerceClient:
 
     def _check(self, response: requests.Response) -> requests.Response:
         status = response.status_code
-        if status in (401, 403):
-            raise AuthRejectedError(AUTH_REJECTED)
+        if status == 401:
+            said = _wc_said(response)
+            raise AuthRejectedError(
+                f"WooCommerce refused the consumer key and secret{said}; enter them again from {KEYS_PAGE} "
+                "(a key with Read/Write permission).",
+                status_code=401,
+            )
+        if status == 403:
+            raise AuthRejectedError(
+                f"WooCommerce answered 403 Forbidden{_wc_said(response)}: the key's WordPress user must be an "
+                "Administrator or Shop manager, and no firewall or security plugin may block /wp-json/; create a "
+                "Read/Write key for such a user, or let printconnect's requests through.",
+                status_code=403,
+            )
         if status == 429:  # the session normally raises these; kept for sessions that hand them back
             raise RateLimitedError(retry_after=_retry_after(response))
         if status >= 500:
             raise UnavailableError(f"WooCommerce answered {status}; printconnect retries later.")
         if status == 404:
             code = _error_code(response)
-            if code is None or code == "rest_no_route":
+            if code is None:
                 raise BadResponseError(NO_API)
+            if code == "rest_no_route":
+                raise BadResponseError(NO_WC_ROUTES)
             raise RecordNotFoundError(
                 f"WooCommerce has no such record ({code} at {response.request.path_url if response.request else ''}); "
                 "check it was not deleted in the store."
@@ -160,7 +186,9 @@ class WooCommerceClient:
     def _object(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         data = self.json(method, path, **kwargs)
         if not isinstance(data, dict):
-            raise BadResponseError(f"WooCommerce answered {path} with a {type(data).__name__}, not an object; {NO_API}")
+            raise BadResponseError(
+                f"WooCommerce answered {path} with a {type(data).__name__}, not an object; {CHECK_URL}"
+            )
         return data
 
     def pages(self, path: str, *, params: Mapping[str, Any] | None = None, start_page: int = 1) -> Iterator[RawPage]:
@@ -178,7 +206,7 @@ class WooCommerceClient:
                 ) from exc
             if not isinstance(items, list):
                 raise BadResponseError(
-                    f"WooCommerce answered {path} with a {type(items).__name__}, not a list; {NO_API}"
+                    f"WooCommerce answered {path} with a {type(items).__name__}, not a list; {CHECK_URL}"
                 )
             total_pages = _int_header(response, TOTAL_PAGES_HEADER)
             # Without the header (a proxy stripped it), a full page means there may be another.
@@ -192,7 +220,27 @@ class WooCommerceClient:
     # --- endpoints -------------------------------------------------------------------------------------------------
 
     def system_status(self) -> dict[str, Any]:
-        return self._object("GET", "system_status")
+        """The first call of a connection check, so its failures say whether WooCommerce is at this URL at all."""
+        try:
+            response = self.request("GET", "system_status")
+        except RecordNotFoundError as exc:  # a 404 with some other error code: no WooCommerce here either
+            raise BadResponseError(NO_API) from exc
+        try:
+            data = response.json()
+        except ValueError as exc:
+            kind = (response.headers.get("Content-Type") or "no content type").split(";")[0].strip()
+            raise BadResponseError(
+                f"No WooCommerce REST API at this URL: {API_PREFIX}/system_status answered a page ({kind}), not "
+                "JSON; check the store URL is the WordPress site itself and that no login page, firewall or cache "
+                "sits in front of /wp-json/."
+            ) from exc
+        environment = data.get("environment") if isinstance(data, dict) else None
+        if not isinstance(environment, Mapping) or not environment.get("version"):
+            raise BadResponseError(
+                f"No WooCommerce REST API at this URL: {API_PREFIX}/system_status answered JSON that is not "
+                f"WooCommerce's system status; {CHECK_URL}"
+            )
+        return data
 
     def probe_write(self) -> None:
         """An empty batch: WooCommerce refuses it with 401 for a read-only key and does nothing for a read/write key."""
@@ -305,3 +353,101 @@ def _error_code(response: requests.Response) -> str | None:
 
 def _error_message(response: requests.Response) -> str:
     return str(_error_body(response).get("message") or response.reason or "no message")[:300]
+
+
+def _wc_said(response: requests.Response) -> str:
+    """WooCommerce's own reason (e.g. "Consumer secret is invalid."), quoted for a message; empty without one."""
+    said = str(_error_body(response).get("message") or "").strip()[:200]
+    return f" (“{said}”)" if said else ""
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exceptions behind `exc`: SafeSession raises its own errors while handling requests'/urllib3's, which
+    wrap the socket or ssl error in `reason` or `args[0]`."""
+    seen: set[int] = set()
+    todo: list[Any] = [exc]
+    while todo and len(seen) < 20:
+        current = todo.pop(0)
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        todo += [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args[:1]]
+
+
+def _where(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "the store", parts.port or (443 if parts.scheme == "https" else 80)
+
+
+_RETRY_SOON = "try again in a few minutes"
+_CHECK_ONLINE = "check the store URL (and its port) and that the site is online"
+
+
+def _unreachable(exc: OutboundUnavailableError, url: str, timeout: Any) -> tuple[str, str]:
+    """(what happened, what a person should do) for a store that could not be reached or failed on its side."""
+    host, port = _where(url)
+    connect_s, read_s = timeout if isinstance(timeout, tuple) and len(timeout) == 2 else (None, None)
+    if exc.status_code:
+        return (
+            f"The store answered {exc.status_code} (a server error)",
+            f"the site has a problem of its own; {_RETRY_SOON}, or check the site's error log",
+        )
+    causes = list(_causes(exc))[1:]
+    for cause in causes:
+        if isinstance(cause, socket.gaierror):
+            if cause.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)):
+                return f"The name {host} does not exist (DNS)", "check the store URL for typos"
+            return (
+                f"The name {host} could not be looked up ({cause.strerror})",
+                f"{_RETRY_SOON}, or check the store URL",
+            )
+        if isinstance(cause, requests.exceptions.ConnectTimeout):
+            within = f" within {connect_s:g} s" if connect_s else ""
+            return f"{host}:{port} did not accept a connection{within}", f"{_CHECK_ONLINE}; a firewall may drop it"
+        if isinstance(cause, requests.exceptions.ReadTimeout):
+            within = f" within {read_s:g} s" if read_s else ""
+            return (
+                f"The store accepted the connection but did not answer{within}",
+                f"the site may be overloaded: {_RETRY_SOON}",
+            )
+        if isinstance(cause, requests.exceptions.ChunkedEncodingError):
+            return "The store's answer broke off half way", _RETRY_SOON
+        if isinstance(cause, ConnectionRefusedError):
+            return f"Nothing answers on {host}:{port} (connection refused)", _CHECK_ONLINE
+        if isinstance(cause, OSError) and not isinstance(cause, requests.RequestException) and cause.strerror:
+            return f"Could not connect to {host}:{port} ({cause.strerror})", _CHECK_ONLINE
+    if any(isinstance(cause, requests.exceptions.ConnectionError) for cause in causes):
+        return f"The connection to {host}:{port} failed before the store answered", _CHECK_ONLINE
+    return f"The name {host} could not be looked up", f"{_RETRY_SOON}, or check the store URL"
+
+
+def _tls_message(exc: OutboundTLSError, url: str) -> str:
+    host, port = _where(url)
+    for cause in _causes(exc):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            said = str(cause.verify_message or "not trusted")
+            if cause.verify_code in (18, 19):  # X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, _SELF_SIGNED_CERT_IN_CHAIN
+                return (
+                    f"The store's https certificate for {host} is self-signed, so it cannot be trusted; install a "
+                    "certificate from a public authority (for example Let's Encrypt) on the site, then try again."
+                )
+            if cause.verify_code == 10:  # X509_V_ERR_CERT_HAS_EXPIRED
+                return f"The store's https certificate for {host} has expired; renew it on the site, then try again."
+            if cause.verify_code == 62:  # X509_V_ERR_HOSTNAME_MISMATCH
+                return (
+                    f"The store's https certificate is not valid for {host} ({said}); use the address the "
+                    "certificate is issued for in the store URL, or fix the certificate."
+                )
+            return (
+                f"The store's https certificate for {host} could not be verified ({said}); the site must send a "
+                "certificate chain issued by a public authority. Fix it on the site, then try again."
+            )
+    for cause in _causes(exc):
+        if isinstance(cause, ssl.SSLError):
+            said = str(cause.reason or cause.strerror or "TLS error").replace("_", " ").lower()
+            return (
+                f"The https connection to {host}:{port} failed ({said}); check the store URL: the site may not "
+                "serve https at this address or port."
+            )
+    return f"The https connection to {host}:{port} failed; check the store's certificate and the store URL."

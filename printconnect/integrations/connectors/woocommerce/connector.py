@@ -12,7 +12,9 @@ from printconnect.integrations.connectors.errors import (
     AuthRejectedError,
     ConnectorError,
     MappingError,
+    RateLimitedError,
     RecordNotFoundError,
+    UnavailableError,
 )
 from printconnect.integrations.connectors.registry import register
 from printconnect.integrations.connectors.types import (
@@ -81,22 +83,38 @@ class WooCommerceConnector(Connector):
     # --- connection ------------------------------------------------------------------------------------------------
 
     def check_connection(self) -> ConnectionCheck:
+        """Reads the system status (is this WooCommerce, does the key work), then probes writing (is it Read/Write).
+
+        Messages are for the person waiting on the answer: nothing retries a connection check for them.
+        """
         try:
             status = self.client.system_status()
+        except UnavailableError as exc:
+            return ConnectionCheck(ok=False, message=f"{exc.message_now}.")
+        except RateLimitedError as exc:
+            return ConnectionCheck(ok=False, message=_throttled(exc))
         except ConnectorError as exc:
             return ConnectionCheck(ok=False, message=exc.message)
         except ValueError as exc:
             return ConnectionCheck(ok=False, message=str(exc))
-        environment = status.get("environment") if isinstance(status.get("environment"), Mapping) else {}
-        version = str(environment.get("version") or "unknown version")
+        version = str(status["environment"]["version"])
         try:
             self.client.probe_write()
-        except AuthRejectedError:
+        except AuthRejectedError as exc:
+            if exc.status_code == 403:  # a firewall or a user role refusing writes, not the key's permission
+                return ConnectionCheck(ok=False, message=exc.message, missing_permissions=("write",))
             return ConnectionCheck(
                 ok=False,
-                message="The consumer key can read but not write; create a key with Read/Write permission.",
+                message=(
+                    "The consumer key can read but not write; in WooCommerce > Settings > Advanced > REST API set "
+                    "the key's Permissions to Read/Write (or create a new Read/Write key), then enter it again."
+                ),
                 missing_permissions=("write",),
             )
+        except UnavailableError as exc:
+            return ConnectionCheck(ok=False, message=f"{exc.message_now}.")
+        except RateLimitedError as exc:
+            return ConnectionCheck(ok=False, message=_throttled(exc))
         except ConnectorError as exc:
             return ConnectionCheck(ok=False, message=exc.message)
         return ConnectionCheck(ok=True, message=f"Connected to WooCommerce {version}.")
@@ -257,3 +275,8 @@ class WooCommerceConnector(Connector):
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
         return webhooks.parse_webhook(headers, body)
+
+
+def _throttled(exc: RateLimitedError) -> str:
+    wait = f"{exc.retry_after:g} s" if exc.retry_after is not None else "a minute"
+    return f"The store is rate limiting printconnect (HTTP 429); wait {wait}, then try again."
