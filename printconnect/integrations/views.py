@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from printconnect.clients.access import staff_required
@@ -50,6 +51,7 @@ def store_integration(request: HttpRequest, pk: int) -> HttpResponse:
             :10
         ],
         "mode_form": ModeChangeForm(),
+        "now": timezone.now(),
     }
     return render(request, "staff/integrations/store_integration.html", context)
 
