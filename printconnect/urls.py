@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
 from printconnect.clients.views import home
+from printconnect.core.views import healthz
+from printconnect.integrations.webhooks import webhook_receive
 from printconnect.storefronts import views as storefront_views
 
 # The web admin signs in through allauth's sign-in page, so the same rate limits protect both.
@@ -24,4 +26,6 @@ urlpatterns = [
     path("portal/", include("printconnect.storefronts.urls")),
     path("invitations/<str:token>/", storefront_views.invitation_accept, name="invitation_accept"),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("webhooks/<str:platform>/<str:store_token>/", webhook_receive, name="webhook_receive"),
 ]

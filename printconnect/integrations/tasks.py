@@ -45,3 +45,29 @@ def event_retry_task(self, event_id: int) -> None:
     except ConnectorError as exc:  # Retry-kind only
         countdown = getattr(exc, "retry_after", None) or min(2**self.request.retries * 30, 3600)
         raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(
+    bind=True,
+    name="integrations.webhook_process",
+    queue="webhooks",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=8,
+)
+def webhook_delivery_process_task(self, delivery_id: int) -> None:
+    from printconnect.integrations.models import WebhookDelivery
+    from printconnect.integrations.services import webhook_delivery_fail, webhook_delivery_process
+
+    delivery = WebhookDelivery.objects.filter(pk=delivery_id).first()
+    if delivery is None:
+        return  # deleted meanwhile (the store was removed)
+    try:
+        webhook_delivery_process(delivery=delivery)
+    except ConnectorError as exc:  # Retry-kind only: 429, 5xx, timeouts
+        if self.request.retries >= self.max_retries:
+            webhook_delivery_fail(delivery=delivery, reason=exc.message)
+            return
+        retry_after = getattr(exc, "retry_after", None)  # the store's Retry-After wins over our backoff
+        countdown = retry_after if retry_after is not None else min(2**self.request.retries * 15, 1800)
+        raise self.retry(exc=exc, countdown=countdown) from exc

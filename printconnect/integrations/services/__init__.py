@@ -13,6 +13,13 @@ from printconnect.integrations.services.feeds import (
     order_data_from_external,
     order_import_one,
 )
+from printconnect.integrations.services.webhooks import (
+    webhook_delivery_fail,
+    webhook_delivery_process,
+    webhook_delivery_record,
+    webhook_store_for,
+    webhook_verify,
+)
 
 __all__ = [
     "connector_for_store",
@@ -23,4 +30,9 @@ __all__ = [
     "feeds_ensure_for_store",
     "order_data_from_external",
     "order_import_one",
+    "webhook_delivery_fail",
+    "webhook_delivery_process",
+    "webhook_delivery_record",
+    "webhook_store_for",
+    "webhook_verify",
 ]

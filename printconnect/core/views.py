@@ -1,0 +1,13 @@
+"""Plumbing views that belong to no app."""
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers and uptime checks: the process answers. Deliberately touches no database or broker, so
+    a slow dependency does not take every web process out of rotation at once."""
+    return HttpResponse("ok", content_type="text/plain; charset=utf-8")

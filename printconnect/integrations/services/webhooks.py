@@ -1,0 +1,317 @@
+"""Inbound webhooks: find the store, verify, store each delivery once, then process it in a task.
+
+A webhook is only a hint that something changed: order topics fetch the order fresh from the store and pass it
+through the same rules as the import feed, so the result is the same whether an order arrives by webhook, by a
+poll, or both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from printconnect.integrations.connectors import registry
+from printconnect.integrations.connectors.base import Capability, Connector
+from printconnect.integrations.connectors.errors import (
+    ConnectorError,
+    MappingError,
+    RecordNotFoundError,
+    Severity,
+    UnsupportedTopicError,
+)
+from printconnect.integrations.connectors.types import EventKind, WebhookEvent
+from printconnect.integrations.connectors.woocommerce import constants as woocommerce
+from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent, WebhookDelivery
+from printconnect.integrations.services.events import event_record
+from printconnect.integrations.services.feeds import connector_for_store, order_import_one
+from printconnect.integrations.tasks import feed_run_task
+from printconnect.orders.models import Order
+from printconnect.storefronts.models import Store
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_TOKEN_MAX_LENGTH = 64  # Store.webhook_token
+
+
+@dataclass(frozen=True)
+class _PlatformHeaders:
+    signature: str
+    delivery: str
+    topic: str
+    prefixes: tuple[str, ...]  # lower-case name prefixes of the platform's own headers
+
+
+_PLATFORM_HEADERS: dict[str, _PlatformHeaders] = {
+    "woocommerce": _PlatformHeaders(
+        signature=woocommerce.SIGNATURE_HEADER,
+        delivery=woocommerce.DELIVERY_HEADER,
+        topic=woocommerce.TOPIC_HEADER,
+        prefixes=("x-wc-webhook-",),
+    ),
+}
+_ALWAYS_KEPT = frozenset({"content-type", "user-agent"})
+# Never stored, whatever the platform calls them: signatures, credentials, cookies.
+_NEVER_KEPT = ("signature", "hmac", "authorization", "cookie", "secret", "token", "password", "api-key")
+_MAX_HEADER_VALUE = 500
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    if value is None:
+        lowered = name.lower()
+        value = next((v for k, v in headers.items() if isinstance(k, str) and k.lower() == lowered), None)
+    return value
+
+
+# --- receiving -------------------------------------------------------------------------------------------------------
+
+
+def webhook_store_for(*, platform: str, token: str) -> Store | None:
+    """The store a webhook URL names, or None (the endpoint answers 404 without saying which part was wrong)."""
+    if not token or len(token) > WEBHOOK_TOKEN_MAX_LENGTH or not registry.has(platform):
+        return None
+    if Capability.ORDERS_WEBHOOK not in registry.get(platform).capabilities:
+        return None
+    return Store.objects.filter(webhook_token=token, platform=platform).first()
+
+
+def webhook_verify(*, store: Store, headers: Mapping[str, str], body: bytes) -> bool:
+    """The connector's signature check on the raw body, before anything is parsed. Never raises for bad input."""
+    try:
+        connector = connector_for_store(store)
+    except (LookupError, ValueError):  # no connector, or credentials that cannot be read: nothing can verify
+        return False
+    return connector.verify_webhook(headers, body)
+
+
+def webhook_delivery_id(*, store: Store, headers: Mapping[str, str], body: bytes) -> str:
+    """The key a delivery is stored once under.
+
+    WooCommerce's delivery id is wp_hash(webhook id . current second), so two different deliveries of one webhook
+    in the same second (a bulk edit, Action Scheduler sending a batch) share it; the body's digest tells them apart
+    while a true re-delivery (same id, same body) keeps its key. Unsigned deliveries (the ping) are keyed by the body
+    alone, so an unsigned request can never claim the id of a real delivery still to come.
+    """
+    body_digest = hashlib.sha256(body).hexdigest()
+    names = _PLATFORM_HEADERS.get(store.platform)
+    signed = names is not None and _header(headers, names.signature) is not None
+    given = (_header(headers, names.delivery) or "").strip() if names is not None and signed else ""
+    if not given:
+        return f"sha256:{body_digest}"
+    if len(given) > 64 or not given.isascii() or not given.isprintable():
+        given = hashlib.sha256(given.encode("utf-8", "replace")).hexdigest()[:32]
+    return f"{given}:{body_digest[:32]}"
+
+
+def _kept_headers(platform: str, headers: Mapping[str, str]) -> dict[str, str]:
+    names = _PLATFORM_HEADERS.get(platform)
+    prefixes = names.prefixes if names is not None else ()
+    kept: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            continue
+        lowered = name.lower()
+        if any(word in lowered for word in _NEVER_KEPT):
+            continue
+        if lowered in _ALWAYS_KEPT or lowered.startswith(prefixes):
+            kept[name] = value[:_MAX_HEADER_VALUE]
+    return kept
+
+
+def webhook_delivery_record(*, store: Store, headers: Mapping[str, str], body: bytes) -> tuple[WebhookDelivery, bool]:
+    """Store a verified delivery once per (store, delivery id). Returns (delivery, created); a delivery seen
+    before returns the existing row and False, so the caller queues nothing."""
+    delivery_id = webhook_delivery_id(store=store, headers=headers, body=body)
+    names = _PLATFORM_HEADERS.get(store.platform)
+    signed = names is not None and _header(headers, names.signature) is not None
+    topic = (_header(headers, names.topic) or "").strip()[:100] if names is not None and signed else ""
+    # Text columns hold no NUL (PostgreSQL); a body that is not UTF-8 cannot be a JSON webhook anyway.
+    text = body.decode("utf-8", "replace").replace("\x00", "\ufffd")
+    try:
+        with transaction.atomic():
+            delivery = WebhookDelivery.objects.create(
+                store=store,
+                platform=store.platform,
+                delivery_id=delivery_id,
+                topic=topic,
+                received_at=timezone.now(),
+                headers=_kept_headers(store.platform, headers),
+                body=text,
+            )
+    except IntegrityError:
+        existing = WebhookDelivery.objects.filter(store=store, delivery_id=delivery_id).first()
+        if existing is None:  # not the unique constraint after all
+            raise
+        return existing, False
+    return delivery, True
+
+
+# --- processing ------------------------------------------------------------------------------------------------------
+
+_DONE = (WebhookDelivery.Status.PROCESSED, WebhookDelivery.Status.IGNORED)
+
+
+def webhook_delivery_process(*, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Act on one stored delivery. Retry-kind ConnectorErrors (429, 5xx, timeouts) propagate so the task retries;
+    every other outcome is recorded on the delivery (status, attempts, processed_at, a one-line outcome)."""
+    delivery = WebhookDelivery.objects.select_related("store", "store__client").get(pk=delivery.pk)
+    if delivery.status in _DONE:
+        return delivery  # a redelivered task: the work is done
+    delivery.attempts += 1
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=delivery.attempts)
+    store = delivery.store
+    try:
+        connector = connector_for_store(store)
+        event = connector.parse_webhook(delivery.headers, delivery.body.encode("utf-8"))
+        if event.is_ping:
+            webhook_id = event.payload.get("webhook_id", "")
+            return _finish(
+                delivery,
+                WebhookDelivery.Status.IGNORED,
+                f"Ping for webhook {webhook_id}: the webhook is saved and reaches printconnect; nothing to import.",
+                topic=event.topic,
+            )
+        delivery.topic, delivery.external_id = event.topic, (event.external_id or "")[:64]
+        kind = connector.webhook_topics.get(event.topic)
+        if kind == EventKind.ORDER_CHANGED:
+            return _order_changed(delivery, connector, event)
+        if kind == EventKind.ORDER_DELETED:
+            return _order_deleted(delivery, connector, event)
+        if kind in (EventKind.PRODUCT_CHANGED, EventKind.PRODUCT_DELETED):
+            return _product_changed(delivery, event)
+        raise UnsupportedTopicError(f"Topic {event.topic!r} is not used by printconnect; nothing to do.")
+    except UnsupportedTopicError as exc:
+        event_record(
+            store=store, severity=Severity.INFO, code="webhook.unsupported_topic", message=exc.message,
+            object_type="webhook", object_id=delivery.topic,
+        )  # fmt: skip
+        return _finish(delivery, WebhookDelivery.Status.IGNORED, exc.message)
+    except MappingError as exc:
+        message = f"Webhook delivery {delivery.pk} from the store could not be read: {exc.message}"
+        event_record(
+            store=store, severity=Severity.ERROR, code="webhook.unreadable", message=message,
+            object_type="webhook", object_id=str(delivery.pk),
+        )  # fmt: skip
+        return _finish(delivery, WebhookDelivery.Status.FAILED, message)
+    except ConnectorError as exc:
+        if exc.severity == Severity.RETRY:
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(outcome=f"Attempt {delivery.attempts}: {exc.message}")
+            raise
+        _record_failure(delivery, exc.message, code=f"webhook.{type(exc).__name__}")
+        return _finish(delivery, WebhookDelivery.Status.FAILED, exc.message)
+    except Exception as exc:
+        line = f"Unexpected failure: {type(exc).__name__}; see the worker log."
+        _record_failure(delivery, line, code="webhook.unexpected")
+        _finish(delivery, WebhookDelivery.Status.FAILED, line)
+        raise
+
+
+def webhook_delivery_fail(*, delivery: WebhookDelivery, reason: str) -> WebhookDelivery:
+    """The last retry failed too: the delivery is failed, with an Error event saying what happens next."""
+    delivery = WebhookDelivery.objects.select_related("store").get(pk=delivery.pk)
+    if delivery.status in _DONE:
+        return delivery
+    message = (
+        f"Webhook delivery {delivery.pk} ({delivery.topic or 'webhook'} {delivery.external_id}) failed after "
+        f"{delivery.attempts} attempts: {reason} The next scheduled import picks the order up; run the feed now "
+        "if it cannot wait."
+    )
+    _record_failure(delivery, message, code="webhook.gave_up")
+    return _finish(delivery, WebhookDelivery.Status.FAILED, message)
+
+
+def _record_failure(delivery: WebhookDelivery, message: str, *, code: str) -> IntegrationEvent:
+    return event_record(
+        store=delivery.store, severity=Severity.ERROR, code=code, message=message,
+        object_type="order" if delivery.topic.startswith("order.") else "webhook",
+        object_id=delivery.external_id or str(delivery.pk),
+    )  # fmt: skip
+
+
+def _finish(delivery: WebhookDelivery, status: str, outcome: str, *, topic: str | None = None) -> WebhookDelivery:
+    delivery.status = status
+    delivery.processed_at = timezone.now()
+    delivery.outcome = outcome.splitlines()[0][:1000] if outcome else ""
+    if topic is not None:
+        delivery.topic = topic
+    delivery.save(update_fields=["status", "processed_at", "outcome", "topic", "external_id", "attempts"])
+    return delivery
+
+
+def _order_changed(delivery: WebhookDelivery, connector: Connector, event: WebhookEvent) -> WebhookDelivery:
+    try:
+        order = connector.fetch_order(event.external_id or "")
+    except RecordNotFoundError:
+        return _order_gone(delivery, event)
+    outcome = order_import_one(store=delivery.store, order=order)
+    lines = {
+        "created": f"Order {order.number} imported.",
+        "updated": f"Order {order.number} was here already; its status was synced.",
+        "unchanged": f"Order {order.number} was here already and is unchanged.",
+        "skipped": f"Order {order.number} was not imported; see the store's events for why.",
+    }
+    return _finish(delivery, WebhookDelivery.Status.PROCESSED, lines.get(outcome, f"Order {order.number}: {outcome}."))
+
+
+def _order_deleted(delivery: WebhookDelivery, connector: Connector, event: WebhookEvent) -> WebhookDelivery:
+    """WooCommerce sends order.deleted on trash and on deletion. Ask the store: a trashed order still answers."""
+    try:
+        order = connector.fetch_order(event.external_id or "")
+    except RecordNotFoundError:
+        return _order_gone(delivery, event)
+    if not Order.objects.filter(store=delivery.store, external_id=order.id).exists():
+        return _finish(
+            delivery,
+            WebhookDelivery.Status.IGNORED,
+            f"Order {order.number} was deleted in the store before it was imported here; nothing to do.",
+        )
+    order_import_one(store=delivery.store, order=order)
+    return _finish(
+        delivery,
+        WebhookDelivery.Status.PROCESSED,
+        f"Order {order.number} is still in the store ({order.status}); its status was synced.",
+    )
+
+
+def _order_gone(delivery: WebhookDelivery, event: WebhookEvent) -> WebhookDelivery:
+    external_id = event.external_id or ""
+    order = Order.objects.filter(store=delivery.store, external_id=external_id).first()
+    if order is None:
+        return _finish(
+            delivery,
+            WebhookDelivery.Status.IGNORED,
+            f"Order {external_id} is not in the store any more and was never imported here; nothing to do.",
+        )
+    message = (
+        f"Order {order.number} was deleted in the store {delivery.store.name}. printconnect keeps it: cancel it "
+        "here if it must not be produced, or restore it in the store; then mark this resolved."
+    )
+    event_record(
+        store=delivery.store, severity=Severity.ERROR, code="order.deleted_in_store", message=message,
+        object_type="order", object_id=external_id,
+    )  # fmt: skip
+    return _finish(delivery, WebhookDelivery.Status.PROCESSED, message)
+
+
+def _product_changed(delivery: WebhookDelivery, event: WebhookEvent) -> WebhookDelivery:
+    feed = Feed.objects.filter(store=delivery.store, kind=Feed.Kind.PRODUCTS_UPDATE).first()
+    what = f"Product {event.external_id} changed in the store"
+    if feed is None:
+        return _finish(
+            delivery,
+            WebhookDelivery.Status.IGNORED,
+            f"{what}, but this store has no Update products feed; nothing queued.",
+        )
+    if not feed.enabled:
+        return _finish(
+            delivery,
+            WebhookDelivery.Status.IGNORED,
+            f"{what}, but its Update products feed is switched off; nothing queued. Switch it on to follow changes.",
+        )
+    transaction.on_commit(lambda: feed_run_task.delay(feed.pk, FeedRun.Trigger.WEBHOOK))
+    return _finish(delivery, WebhookDelivery.Status.PROCESSED, f"{what}: a run of the Update products feed is queued.")
