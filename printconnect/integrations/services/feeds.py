@@ -3,28 +3,53 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule
 
+from printconnect.catalog.models import StoreVariant
+from printconnect.catalog.selectors import (
+    store_product_external_ids,
+    store_products_awaiting_images,
+    store_variants_stock_to_export,
+    store_variants_without_stock,
+)
+from printconnect.catalog.services import (
+    ProductData,
+    ProductImageData,
+    Upserted,
+    VariantData,
+    store_product_images_set,
+    store_products_deactivate,
+    store_products_upsert,
+    store_variants_stock_exported,
+    store_variants_stock_initialise,
+)
 from printconnect.core.http import safe_session_from_settings
 from printconnect.integrations.connectors import registry
 from printconnect.integrations.connectors.base import Connector
-from printconnect.integrations.connectors.errors import ConnectorError, MappingError, Severity
+from printconnect.integrations.connectors.errors import ConnectorError, MappingError, RecordNotFoundError, Severity
 from printconnect.integrations.connectors.types import (
     ConnectionConfig,
+    ExternalImage,
     ExternalOrder,
+    ExternalProduct,
     FinancialStatus,
     FulfilmentChannel,
     OrderStatus,
+    Page,
+    StockLevel,
 )
-from printconnect.integrations.models import Feed, FeedRun
+from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
 from printconnect.integrations.schedules import FEED_DEFAULTS, next_run_after
-from printconnect.integrations.services.events import event_record
+from printconnect.integrations.services.events import event_record, event_resolve
 from printconnect.integrations.tasks import feed_run_task
 from printconnect.orders.services import (
     Ingested,
@@ -141,10 +166,21 @@ def feed_run_execute(*, feed: Feed, trigger: str) -> FeedRun:
     """Run one feed now. Connector failures end the run with an event; they are not raised to the caller,
     except Retry-kind failures, which are re-raised after being recorded so the task can retry with backoff."""
     feed = Feed.objects.select_related("store", "store__client").get(pk=feed.pk)
+    if feed.is_outbound and not feed.store.is_live:
+        return _skip_in_test_mode(feed, trigger)
     run = feed_run_start(feed=feed, trigger=trigger)
     if run.status == FeedRun.Status.SKIPPED:
         return run
-    handlers = {Feed.Kind.ORDERS_IMPORT: _orders_import}
+    handlers = {
+        Feed.Kind.ORDERS_IMPORT: _orders_import,
+        Feed.Kind.ORDERS_UPDATE: _orders_update,
+        Feed.Kind.ORDERS_RETRY: _orders_retry,
+        Feed.Kind.PRODUCTS_IMPORT: _products_import,
+        Feed.Kind.PRODUCTS_UPDATE: _products_update,
+        Feed.Kind.IMAGES_IMPORT: _images_import,
+        Feed.Kind.STOCK_IMPORT: _stock_import,
+        Feed.Kind.STOCK_EXPORT: _stock_export,
+    }
     handler = handlers.get(feed.kind)
     try:
         if handler is None:
@@ -166,6 +202,27 @@ def feed_run_execute(*, feed: Feed, trigger: str) -> FeedRun:
     return run
 
 
+def _skip_in_test_mode(feed: Feed, trigger: str) -> FeedRun:
+    """Test mode: an outbound feed is recorded as skipped, with an Info, and the store is not called at all."""
+    now = timezone.now()
+    store = feed.store
+    run = FeedRun.objects.create(
+        feed=feed,
+        trigger=trigger,
+        status=FeedRun.Status.SKIPPED,
+        started_at=now,
+        finished_at=now,
+        log=f"Skipped: {store.name} is in test mode, where outbound feeds do not write to the store. "
+        "It runs once staff take the store live.",
+    )
+    event_record(
+        store=store, severity=Severity.INFO, code="feed.test_mode",
+        message=f"{feed.get_kind_display()} was skipped: {store.name} is in test mode. Go live to send it.",
+        object_type="feed", object_id=feed.kind, feed_run=run,
+    )  # fmt: skip
+    return run
+
+
 def _finish(run: FeedRun, status: str, line: str) -> None:
     run.status = status
     run.finished_at = timezone.now()
@@ -173,11 +230,44 @@ def _finish(run: FeedRun, status: str, line: str) -> None:
     run.save()
 
 
+def _log(run: FeedRun, line: str) -> None:
+    run.log = f"{run.log}\n{line}".strip()
+
+
+def _since(feed: Feed, default: datetime | None) -> datetime | None:
+    return feed.synced_until - SYNC_OVERLAP if feed.synced_until else default
+
+
+def _page_done(feed: Feed, run: FeedRun, page: Page[Any]) -> None:
+    """The page's rows are committed (one transaction each): only now may the cursor move past them."""
+    feed.cursor = page.next_cursor or ""
+    feed.save(update_fields=["cursor", "updated_at"])
+    _heartbeat(run)
+
+
+def _heartbeat(run: FeedRun) -> None:
+    run.heartbeat_at = timezone.now()
+    run.save(update_fields=["seen", "created", "updated", "skipped", "failed", "log", "heartbeat_at"])
+
+
+def _feed_done(feed: Feed, run: FeedRun) -> None:
+    """The whole walk is committed: the next run starts from the top, with what changed since this one started."""
+    feed.cursor = ""
+    feed.synced_until = run.started_at
+    feed.save(update_fields=["cursor", "synced_until", "updated_at"])
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- orders -------------------------------------------------------------------------------------------------------
+
+
 def _orders_import(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
     store = feed.store
-    started = run.started_at
-    since = feed.synced_until - SYNC_OVERLAP if feed.synced_until else store.activation_date
-    pages = connector.fetch_orders(updated_since=since, cursor=feed.cursor or None)
+    pages = connector.fetch_orders(updated_since=_since(feed, store.activation_date), cursor=feed.cursor or None)
     for page in pages:
         known = order_sync_states(store=store, external_ids=[order.id for order in page.items])
         new_orders: list[OrderData] = []
@@ -200,18 +290,83 @@ def _orders_import(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
             else:
                 new_orders.append(order_data_from_external(order))
         _create_new_orders(store, run, new_orders)
-        for error in page.errors:
+        _record_page_errors(store, run, page, object_type="order")
+        _page_done(feed, run, page)
+    _feed_done(feed, run)
+
+
+def _orders_update(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
+    """Status only, for orders already here: a new order is the import feed's to judge, so it is skipped here.
+
+    A cancellation or refund in the store cancels the order here (order_ingest applies the status rule).
+    """
+    store = feed.store
+    pages = connector.fetch_orders(updated_since=_since(feed, store.activation_date), cursor=feed.cursor or None)
+    for page in pages:
+        known = order_sync_states(store=store, external_ids=[order.id for order in page.items])
+        for order in page.items:
             run.seen += 1
-            run.failed += 1
-            _record_mapping_error(store, run, error)
-        # The page's orders are committed (one transaction each); only now may the cursor move past them.
-        feed.cursor = page.next_cursor or ""
-        feed.save(update_fields=["cursor", "updated_at"])
-        run.heartbeat_at = timezone.now()
-        run.save(update_fields=["seen", "created", "updated", "skipped", "failed", "heartbeat_at"])
-    feed.cursor = ""
-    feed.synced_until = started
-    feed.save(update_fields=["cursor", "synced_until", "updated_at"])
+            state = known.get(order.id)
+            if state is None or state == (str(order.status), str(order.financial_status)):
+                run.skipped += 1  # not here (the import feed's job), or unchanged
+                continue
+            _, outcome = order_ingest(store=store, data=order_data_from_external(order))
+            run.updated += outcome == Ingested.UPDATED
+            run.skipped += outcome != Ingested.UPDATED
+        _record_page_errors(store, run, page, object_type="order")
+        _page_done(feed, run, page)
+    _feed_done(feed, run)
+
+
+AWAITING_PAYMENT = "order.awaiting_payment"
+RETRY_BATCH = 50
+
+
+def _orders_retry(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
+    """Re-check the orders set aside as unpaid (their open Retry events): import those now valid, and resolve the
+    event of each order that went in or is no longer waiting for payment (cancelled, say)."""
+    store = feed.store
+    pending = list(
+        IntegrationEvent.objects.filter(
+            store=store,
+            severity=IntegrationEvent.Severity.RETRY,
+            code=AWAITING_PAYMENT,
+            object_type="order",
+            resolved_at__isnull=True,
+        )
+        .order_by("first_seen", "pk")
+        .values_list("pk", flat=True)
+    )
+    for batch in _chunks(pending, RETRY_BATCH):
+        for event in IntegrationEvent.objects.filter(pk__in=batch, resolved_at__isnull=True).order_by("pk"):
+            run.seen += 1
+            try:
+                order = connector.fetch_order(event.object_id)
+            except MappingError as exc:
+                run.failed += 1
+                _record_mapping_error(store, run, exc, object_type="order", record_id=event.object_id)
+                continue
+            except RecordNotFoundError:
+                run.skipped += 1
+                event_resolve(event=event, actor=None)
+                event_record(
+                    store=store, severity=Severity.INFO, code="order.gone",
+                    message=f"Order {event.object_id} set aside as unpaid no longer exists in the store; "
+                    "printconnect stopped waiting for it.",
+                    object_type="order", object_id=event.object_id, feed_run=run,
+                )  # fmt: skip
+                continue
+            known = bool(order_sync_states(store=store, external_ids=[order.id]))
+            verdict = _order_verdict(store, order, known=known)
+            if verdict is not None and verdict[1] == AWAITING_PAYMENT:
+                run.skipped += 1  # still unpaid: the event stays open for the next retry
+                continue
+            outcome = order_import_one(store=store, order=order, feed_run=run)
+            run.created += outcome == Ingested.CREATED
+            run.updated += outcome == Ingested.UPDATED
+            run.skipped += outcome in (Ingested.UNCHANGED, "skipped")
+            event_resolve(event=event, actor=None)  # imported, or not waiting for payment any more
+        _heartbeat(run)
 
 
 def order_import_one(*, store: Store, order: ExternalOrder, feed_run: FeedRun | None = None) -> str:
@@ -266,22 +421,250 @@ def _order_verdict(store: Store, order: ExternalOrder, *, known: bool) -> tuple[
     if order.financial_status not in (FinancialStatus.PAID, FinancialStatus.PARTIALLY_REFUNDED):
         return (
             Severity.RETRY,
-            "order.awaiting_payment",
+            AWAITING_PAYMENT,
             f"Order {order.number} is not paid yet; it is set aside and imported once paid.",
         )
     return None
 
 
-def _record_mapping_error(store: Store, run: FeedRun, error: MappingError) -> None:
+def _record_page_errors(store: Store, run: FeedRun, page: Page[Any], *, object_type: str) -> None:
+    for error in page.errors:
+        run.seen += 1
+        run.failed += 1
+        _record_mapping_error(store, run, error, object_type=object_type)
+
+
+def _record_mapping_error(
+    store: Store, run: FeedRun, error: MappingError, *, object_type: str, record_id: str | None = None
+) -> None:
+    """An Error naming the record that could not be read; the rest of the page goes on."""
     event_record(
         store=store,
         severity=Severity.ERROR,
-        code="order.unreadable",
+        code=f"{object_type}.unreadable",
         message=error.message,
-        object_type="order",
-        object_id=str(error.record_id or ""),
+        object_type=object_type,
+        object_id=str(error.record_id or record_id or ""),
         feed_run=run,
     )
+
+
+# --- products and images ------------------------------------------------------------------------------------------
+
+
+def _products_import(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
+    """New products only (not here yet), with their variants; their images come from the image feed."""
+    store = feed.store
+    for page in connector.fetch_products(updated_since=_since(feed, None), cursor=feed.cursor or None):
+        known = store_product_external_ids(store=store, external_ids=[product.id for product in page.items])
+        run.seen += len(page.items)
+        run.skipped += len(known)
+        _products_upsert(store, run, [product for product in page.items if product.id not in known])
+        _record_page_errors(store, run, page, object_type="product")
+        _page_done(feed, run, page)
+    _feed_done(feed, run)
+
+
+def _products_update(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
+    """Every product here, whatever its modification date (WooCommerce does not touch a product's date when one of
+    its variations changes): sku, name, weight, variants (new ones added, vanished ones marked inactive).
+    Products not here yet are skipped: importing them is the product import's job."""
+    store = feed.store
+    for page in connector.fetch_products(updated_since=None, cursor=feed.cursor or None):
+        known = store_product_external_ids(store=store, external_ids=[product.id for product in page.items])
+        run.seen += len(page.items)
+        run.skipped += len(page.items) - len(known)
+        _products_upsert(store, run, [product for product in page.items if product.id in known])
+        _record_page_errors(store, run, page, object_type="product")
+        _page_done(feed, run, page)
+    _feed_done(feed, run)
+
+
+def _products_upsert(store: Store, run: FeedRun, products: list[ExternalProduct]) -> None:
+    outcomes = store_products_upsert(store=store, products=[product_data_from_external(p) for p in products])
+    for outcome in outcomes.values():
+        run.created += outcome == Upserted.CREATED
+        run.updated += outcome == Upserted.UPDATED
+        run.skipped += outcome == Upserted.UNCHANGED
+
+
+IMAGES_BATCH = 20
+
+
+def _images_import(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
+    """Images of newly created products (never fetched: images_synced_at is empty), one product at a time."""
+    store = feed.store
+    pending = list(store_products_awaiting_images(store=store))
+    for batch in _chunks(pending, IMAGES_BATCH):
+        gone: list[str] = []
+        for product in batch:
+            run.seen += 1
+            try:
+                images = connector.fetch_product_images(product.external_id)
+            except MappingError as exc:
+                run.failed += 1
+                _record_mapping_error(store, run, exc, object_type="product", record_id=product.external_id)
+                continue
+            except RecordNotFoundError:
+                run.skipped += 1
+                gone.append(product.external_id)
+                continue
+            store_product_images_set(product=product, images=[_image_data(image) for image in images])
+            run.updated += 1
+        if gone:
+            store_products_deactivate(store=store, external_ids=gone)
+            _log(run, f"No longer in the store, marked inactive: products {', '.join(gone)}.")
+        _heartbeat(run)
+
+
+def product_data_from_external(product: ExternalProduct) -> ProductData:
+    variants = tuple(
+        VariantData(
+            external_id=variant.id,
+            sku=variant.sku,
+            attributes=dict(variant.attributes),
+            price=variant.price,
+            weight=variant.weight,
+        )
+        for variant in product.variants
+    )
+    if not variants:
+        # A simple product (no variations) is its own one variant, whose external id is the product's id: order
+        # lines and stock levels then always point at a variant. ExternalProduct carries no price or weight of its
+        # own, so they are read from the platform payload's plain fields, when present.
+        variants = (
+            VariantData(
+                external_id=product.id,
+                sku=product.sku,
+                price=_raw_amount(product.raw, "price"),
+                weight=_raw_amount(product.raw, "weight"),
+            ),
+        )
+    return ProductData(
+        external_id=product.id,
+        title=product.title,
+        sku=product.sku,
+        product_type=str(product.product_type),
+        remote_updated_at=product.updated_at,
+        variants=variants,
+    )
+
+
+def _raw_amount(raw: Any, key: str) -> Decimal | None:
+    value = raw.get(key) if hasattr(raw, "get") else None
+    if value in (None, "") or isinstance(value, bool):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and amount >= 0 else None
+
+
+def _image_data(image: ExternalImage) -> ProductImageData:
+    return ProductImageData(
+        external_id=image.id, url=image.url, alt=image.alt, position=image.position, variant_ids=image.variant_ids
+    )
+
+
+# --- stock --------------------------------------------------------------------------------------------------------
+
+STOCK_BATCH = 500
+STOCK_EXPORT_BATCH = 50
+STOCK_IMPORT_RETRY = timedelta(minutes=15)
+
+
+def _stock_import(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
+    """Run once: printconnect's first stock level of every variant that has none, read from the store. Afterwards
+    printconnect is the stock master and the export pushes its levels."""
+    store = feed.store
+    if not StoreVariant.objects.filter(store=store).exists():
+        # Connecting queues every feed at once; without products there is nothing to read the stock of yet.
+        feed.next_run_at = timezone.now() + STOCK_IMPORT_RETRY
+        feed.save(update_fields=["next_run_at", "updated_at"])
+        _log(run, "No products imported yet; the stock import runs again in 15 minutes, after the product import.")
+        return
+    variants = list(store_variants_without_stock(store=store))
+    run.seen = len(variants)
+    unique_skus = _unique_skus(variants)
+    levels = connector.fetch_stock(skus=sorted({variant.sku for variant in variants if variant.sku}))
+    by_record = {(level.product_id, level.variant_id or level.product_id): level.quantity for level in levels}
+    by_sku = {level.sku: level.quantity for level in levels if level.sku in unique_skus}
+    _heartbeat(run)
+    found: dict[int, int] = {}
+    for variant in variants:
+        quantity = by_record.get((variant.product.external_id, variant.external_id), by_sku.get(variant.sku))
+        if quantity is not None:
+            found[variant.pk] = quantity
+    run.skipped += len(variants) - len(found)
+    pks = list(found)
+    for batch in _chunks(pks, STOCK_BATCH):
+        initialised = store_variants_stock_initialise(store=store, levels={pk: found[pk] for pk in batch})
+        run.updated += initialised
+        run.skipped += len(batch) - initialised  # given a level here meanwhile: printconnect's level stands
+        _heartbeat(run)
+    without_sku = sum(1 for variant in variants if not variant.sku)
+    if run.skipped:
+        _log(
+            run,
+            f"{run.skipped} variants got no stock level: {without_sku} have no SKU, the others do not manage stock "
+            "in the store. Set their level in printconnect, or turn on stock management in the store and run again.",
+        )
+
+
+def _unique_skus(variants: Iterable[StoreVariant]) -> set[str]:
+    counts: dict[str, int] = {}
+    for variant in variants:
+        if variant.sku:
+            counts[variant.sku] = counts.get(variant.sku, 0) + 1
+    return {sku for sku, count in counts.items() if count == 1}
+
+
+def _stock_export(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
+    """Outbound, production mode only: push each variant whose printconnect level differs from what the store last
+    accepted. A level the store refuses is an Error naming the SKU; the other levels still go."""
+    store = feed.store
+    variants = list(store_variants_stock_to_export(store=store))
+    for batch in _chunks(variants, STOCK_EXPORT_BATCH):
+        levels = [
+            StockLevel(
+                sku=variant.sku,
+                quantity=variant.stock_quantity,
+                product_id=variant.product.external_id,
+                variant_id=None if variant.is_product_itself else variant.external_id,
+            )
+            for variant in batch
+        ]
+        result = connector.push_stock(levels)
+        pushed: dict[int, int] = {}
+        for variant in batch:
+            run.seen += 1
+            reason = result.failures.get(variant.sku)
+            if reason is None:
+                pushed[variant.pk] = variant.stock_quantity
+                continue
+            run.failed += 1
+            event_record(
+                store=store, severity=Severity.ERROR, code="stock.export_failed",
+                message=f"The store did not take stock level {variant.stock_quantity} of SKU "
+                f"{variant.sku or '(none)'} ({variant.product.title}): {reason}",
+                object_type="variant", object_id=variant.external_id, feed_run=run,
+            )  # fmt: skip
+        run.updated += store_variants_stock_exported(store=store, quantities=pushed)
+        _resolve_stock_errors(store, [variant.external_id for variant in batch if variant.pk in pushed])
+        _heartbeat(run)
+
+
+def _resolve_stock_errors(store: Store, variant_ids: list[str]) -> None:
+    """A level the store accepted now closes the Error its earlier refusal raised."""
+    if variant_ids:
+        IntegrationEvent.objects.filter(
+            store=store, code="stock.export_failed", object_type="variant", object_id__in=variant_ids,
+            resolved_at__isnull=True,
+        ).update(resolved_at=timezone.now(), resolved_by=None)  # fmt: skip
+
+
+# --- conversions ----------------------------------------------------------------------------------------------------
 
 
 def order_data_from_external(order: ExternalOrder) -> OrderData:
