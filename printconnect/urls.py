@@ -4,7 +4,10 @@ from django.urls import include, path
 
 from printconnect.clients.views import home
 from printconnect.core.views import healthz
+from printconnect.integrations import portal_urls as integration_portal_urls
+from printconnect.integrations import staff_connect_views
 from printconnect.integrations.webhooks import webhook_receive
+from printconnect.storefronts import urls as storefront_urls
 from printconnect.storefronts import views as storefront_views
 
 # The web admin signs in through allauth's sign-in page, so the same rate limits protect both.
@@ -12,6 +15,9 @@ admin.site.login = login_required(admin.site.login)
 admin.site.site_header = "printconnect web admin"
 admin.site.site_title = "printconnect admin"
 admin.site.index_title = "Print shop data"
+
+# Every app's portal pages share the `portal` namespace, so tests/access/test_matrix.py walks them all.
+portal_patterns = storefront_urls.urlpatterns + integration_portal_urls.urlpatterns
 
 urlpatterns = [
     path("", home, name="home"),
@@ -23,7 +29,12 @@ urlpatterns = [
         storefront_views.staff_client_stores,
         name="staff_client_stores",
     ),
-    path("portal/", include("printconnect.storefronts.urls")),
+    path(
+        "staff/clients/<int:pk>/stores/connect/woocommerce/",
+        staff_connect_views.staff_store_connect_woocommerce,
+        name="staff_store_connect_woocommerce",
+    ),
+    path("portal/", include((portal_patterns, "portal"))),
     path("invitations/<str:token>/", storefront_views.invitation_accept, name="invitation_accept"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

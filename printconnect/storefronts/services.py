@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from guardian.shortcuts import assign_perm
@@ -56,24 +58,77 @@ def membership_permissions_sync(*, membership: Membership, store_ids: Iterable[i
 # --- stores -----------------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def store_create_manual(*, client: Client, name: str, actor: User) -> Store:
-    """A store for orders placed by hand or imported from CSV; every member whose role covers all stores sees it."""
+def store_name_check(*, client: Client, name: str) -> str:
+    """The name, stripped, when the client has no store of that name yet (so callers can refuse before slow work)."""
     name = name.strip()
     if not name:
         raise ApplicationError("Give the store a name.", field="name")
     if Store.objects.filter(client=client, name__iexact=name).exists():
         raise ApplicationError(f"{client.name} already has a store called “{name}”.", field="name")
+    return name
+
+
+def _store_create(*, client: Client, name: str, actor: User, **fields: Any) -> Store:
+    """Create the store and give every member whose role covers all stores their role's permissions on it."""
+    name = store_name_check(client=client, name=name)
     try:
         with transaction.atomic():
-            store = Store.objects.create(client=client, name=name, platform=Store.Platform.MANUAL)
+            store = Store.objects.create(client=client, name=name, **fields)
     except IntegrityError as exc:
         raise ApplicationError(f"{client.name} already has a store called “{name}”.", field="name") from exc
     memberships = Membership.objects.filter(client=client, role__in=perms.ALL_STORES_ROLES).select_related("user")
     for membership in memberships:
         for codename in sorted(perms.STORE_PERMISSIONS[Role(membership.role)]):
             assign_perm(f"storefronts.{codename}", membership.user, store)
-    logger.info("storefronts.store.created", extra={"store_id": store.pk, "actor_id": actor.pk})
+    logger.info(
+        "storefronts.store.created", extra={"store_id": store.pk, "platform": store.platform, "actor_id": actor.pk}
+    )
+    return store
+
+
+@transaction.atomic
+def store_create_manual(*, client: Client, name: str, actor: User) -> Store:
+    """A store for orders placed by hand or imported from CSV; every member whose role covers all stores sees it."""
+    return _store_create(client=client, name=name, actor=actor, platform=Store.Platform.MANUAL)
+
+
+@transaction.atomic
+def store_create_connected(
+    *,
+    client: Client,
+    name: str,
+    platform: str,
+    base_url: str,
+    credentials: dict[str, Any],
+    actor: User,
+    activation_date: datetime | None = None,
+) -> Store:
+    """A store connected to a platform, in test mode, its credentials encrypted. The caller (integrations) has checked
+    the connection; this only records it, with the same permissions as a manual store."""
+    if platform == Store.Platform.MANUAL or platform not in Store.Platform.values:
+        raise ApplicationError(f"“{platform}” is not a platform a store can be connected to.", field="platform")
+    return _store_create(
+        client=client,
+        name=name,
+        actor=actor,
+        platform=platform,
+        base_url=base_url,
+        credentials=credentials,
+        mode=Store.Mode.TEST,
+        activation_date=activation_date,
+    )
+
+
+@transaction.atomic
+def store_connection_update(*, store: Store, base_url: str, credentials: dict[str, Any], actor: User) -> Store:
+    """New store URL and credentials for a connected store (checked by the caller); feeds and mode are kept."""
+    store = Store.objects.select_for_update().get(pk=store.pk)
+    if store.platform == Store.Platform.MANUAL:
+        raise ApplicationError("A manual store has no connection to update.")
+    store.base_url = base_url
+    store.credentials = credentials
+    store.save(update_fields=["base_url", "credentials_encrypted", "updated_at"])
+    logger.info("storefronts.store.connection_updated", extra={"store_id": store.pk, "actor_id": actor.pk})
     return store
 
 

@@ -15,6 +15,7 @@ from printconnect.clients.models import Invitation, Membership
 from printconnect.clients.services import invitation_create
 from printconnect.core.permissions import Role
 from printconnect.storefronts.models import Store
+from printconnect.storefronts.services import store_create_connected
 from tests.factories.clients import ClientFactory
 from tests.factories.core import PASSWORD, StaffFactory
 from tests.factories.storefronts import make_member, make_store
@@ -41,6 +42,12 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, int, int, int]]] = {
     ("member_remove", "POST"): {"A": (302, 403, 403, 403), "B": (404, 403, 403, 403)},
     ("invitation_resend", "POST"): {"A": (302, 403, 403, 403), "B": (404, 403, 403, 403)},
     ("invitation_cancel", "POST"): {"A": (302, 403, 403, 403), "B": (404, 403, 403, 403)},
+    # Connecting stores. The POSTs carry no data: an allowed role gets the form back with its errors (200), the
+    # connection check itself is covered in tests/integrations/test_store_connect_views.py.
+    ("store_connect_woocommerce", "GET"): {"A": (200, 403, 403, 403)},
+    ("store_connect_woocommerce", "POST"): {"A": (200, 403, 403, 403)},
+    ("store_credentials", "GET"): {"A": (200, 200, 404, 403), "B": (404, 404, 404, 404)},
+    ("store_credentials", "POST"): {"A": (200, 200, 404, 403), "B": (404, 404, 404, 404)},
 }
 
 OBJECT_KIND = {
@@ -50,6 +57,7 @@ OBJECT_KIND = {
     "member_remove": "member",
     "invitation_resend": "invitation",
     "invitation_cancel": "invitation",
+    "store_credentials": "connected_store",
 }
 
 POST_DATA = {
@@ -66,26 +74,38 @@ class World:
     objects: dict[str, dict[str, int]]
 
 
+def _connected_store(client, actor) -> Store:
+    return store_create_connected(
+        client=client,
+        name=f"{client.name} web shop",
+        platform=Store.Platform.WOOCOMMERCE,
+        base_url=f"https://{client.pk}.shop.example",
+        credentials={"consumer_key": "ck_matrix", "consumer_secret": "cs_matrix"},
+        actor=actor,
+    )
+
+
 def _world() -> World:
     staff = StaffFactory()
     a, b = ClientFactory(name="Client A"), ClientFactory(name="Client B")
     a1, _a2, b1 = make_store(a), make_store(a), make_store(b)
-    users = {role: make_member(a, role, stores=[a1]) for role in ROLES}
+    a_shop, b_shop = _connected_store(a, staff), _connected_store(b, staff)
+    users = {role: make_member(a, role, stores=[a1, a_shop]) for role in ROLES}
     target_a = make_member(a, Role.READ_ONLY)
     make_member(b, Role.ADMIN)
     target_b = make_member(b, Role.READ_ONLY)
     inv_a = invitation_create(client=a, email="inv-a@example.test", role=Role.READ_ONLY, actor=staff, base_url="")
     inv_b = invitation_create(client=b, email="inv-b@example.test", role=Role.READ_ONLY, actor=staff, base_url="")
     objects = {
-        "A": {"store": a1.pk, "member": target_a.membership.pk, "invitation": inv_a.pk},
-        "B": {"store": b1.pk, "member": target_b.membership.pk, "invitation": inv_b.pk},
+        "A": {"store": a1.pk, "connected_store": a_shop.pk, "member": target_a.membership.pk, "invitation": inv_a.pk},
+        "B": {"store": b1.pk, "connected_store": b_shop.pk, "member": target_b.membership.pk, "invitation": inv_b.pk},
     }
     return World(users=users, objects=objects)
 
 
 def _snapshot() -> tuple:
     return (
-        sorted(Store.objects.values_list("pk", "name")),
+        sorted(Store.objects.values_list("pk", "name", "base_url", "credentials_encrypted")),
         sorted(Membership.objects.values_list("pk", "role")),
         sorted(Invitation.objects.values_list("pk", "nonce", "cancelled_at")),
     )

@@ -218,3 +218,4 @@ class CredentialField:
     label: str
     secret: bool = False
     help_text: str = ""
+    required: bool = True

@@ -3,6 +3,11 @@
 Split by concern; import from here.
 """
 
+from printconnect.integrations.services.connections import (
+    store_connect,
+    store_credentials_update,
+    store_url_normalize,
+)
 from printconnect.integrations.services.events import event_record
 from printconnect.integrations.services.feeds import (
     connector_for_store,
@@ -30,6 +35,9 @@ __all__ = [
     "feeds_ensure_for_store",
     "order_data_from_external",
     "order_import_one",
+    "store_connect",
+    "store_credentials_update",
+    "store_url_normalize",
     "webhook_delivery_fail",
     "webhook_delivery_process",
     "webhook_delivery_record",

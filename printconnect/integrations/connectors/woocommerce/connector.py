@@ -63,7 +63,9 @@ class WooCommerceConnector(Connector):
             "consumer_key", "Consumer key", secret=False, help_text="ck_… from Settings > Advanced > REST API"
         ),
         CredentialField("consumer_secret", "Consumer secret", secret=True, help_text="cs_…, Read/Write permission"),
-        CredentialField("webhook_secret", "Webhook secret", secret=True, help_text="the Secret of each webhook"),
+        CredentialField(
+            "webhook_secret", "Webhook secret", secret=True, help_text="the Secret of each webhook", required=False
+        ),
     )
     webhook_topics = WEBHOOK_TOPICS
 

@@ -1,0 +1,13 @@
+"""Portal URLs of the integrations app, mounted with storefronts' under the `portal` namespace (printconnect/urls.py).
+
+Every pattern here must be listed in tests/access/test_matrix.py.
+"""
+
+from django.urls import path
+
+from printconnect.integrations import portal_views
+
+urlpatterns = [
+    path("stores/connect/woocommerce/", portal_views.store_connect_woocommerce, name="store_connect_woocommerce"),
+    path("stores/<int:pk>/credentials/", portal_views.store_credentials, name="store_credentials"),
+]
