@@ -1,14 +1,24 @@
-"""Demo data for `make run`: a staff user, two clients with storefront access, their admins and stores.
+"""Demo data for `make run`: a staff user, two clients with storefront access, their admins and stores, and a
+WooCommerce store of Acme connected to the sandbox's "Drukwerk Atelier" shop (`manage.py run_sandbox --seed-demo`,
+started by `make run` on 127.0.0.1:8100), with its feeds.
 
-Idempotent: running it again changes nothing that exists (passwords people changed are kept).
+Idempotent: running it again changes nothing that exists (passwords people changed are kept). It does not need the
+sandbox to be running: the sandbox's demo credentials are derived from the shop's slug, so the connected store is
+written directly, without a connection check.
 """
 
-from django.core.management.base import BaseCommand
+import os
+from datetime import timedelta
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 from printconnect.clients.models import Client, Membership
 from printconnect.core.models import User
 from printconnect.core.permissions import Role
+from printconnect.sandbox.woocommerce.seed import demo_credentials
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -21,6 +31,8 @@ DEMO = [
         },
         "admin": ("admin@acme-prints.test", "Alice", "Archer"),
         "stores": ["Acme phone orders", "Acme trade counter"],
+        # name in printconnect -> the sandbox shop's slug
+        "woocommerce": {"Acme web shop": "drukwerk-atelier"},
     },
     {
         "client": {
@@ -37,12 +49,25 @@ DEMO = [
 class Command(BaseCommand):
     help = "Create the demo staff user, clients, client admins and stores (safe to run again)."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--sandbox-url",
+            default=os.environ.get("SANDBOX_URL", "http://127.0.0.1:8100"),
+            help="where run_sandbox serves the demo shops (default $SANDBOX_URL or http://127.0.0.1:8100)",
+        )
+
     @transaction.atomic
     def handle(self, *args: object, **options: object) -> None:
         from allauth.account.models import EmailAddress
 
         from printconnect.storefronts.models import Store
-        from printconnect.storefronts.services import membership_permissions_sync, store_create_manual
+        from printconnect.storefronts.services import (
+            membership_permissions_sync,
+            store_create_connected,
+            store_create_manual,
+        )
+
+        sandbox_url = str(options["sandbox_url"]).rstrip("/")
 
         staff, created = User.objects.get_or_create(
             email="staff@printconnect.test",
@@ -72,4 +97,18 @@ class Command(BaseCommand):
             for name in spec["stores"]:
                 if not Store.objects.filter(client=client, name=name).exists():
                     store_create_manual(client=client, name=name, actor=staff)
+            for name, slug in spec.get("woocommerce", {}).items():
+                if not Store.objects.filter(client=client, name=name).exists():
+                    store_create_connected(
+                        client=client,
+                        name=name,
+                        platform=Store.Platform.WOOCOMMERCE,
+                        base_url=f"{sandbox_url}/woo/{slug}",
+                        credentials=demo_credentials(slug),
+                        actor=staff,
+                        # The sandbox's shop has 30 days of orders: the last two weeks' are imported.
+                        activation_date=timezone.now() - timedelta(days=14),
+                    )
+        # Feeds belong to integrations, a layer above storefronts: its command gives connected stores theirs.
+        call_command("feeds_ensure", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
