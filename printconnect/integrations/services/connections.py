@@ -179,6 +179,10 @@ def store_connect(
         )
         raise ApplicationError(check.message)
     with transaction.atomic():
+        # The check took a while: another person may have connected the same shop meanwhile. The client row lock
+        # makes the second of two simultaneous connects see the first.
+        Client.objects.select_for_update().only("pk").get(pk=client.pk)
+        _refuse_duplicate(client=client, platform=platform, base_url=base_url)
         store = store_services.store_create_connected(
             client=client,
             name=name,
