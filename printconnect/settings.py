@@ -9,6 +9,7 @@ import hashlib
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("PRINTCONNECT_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -183,7 +184,44 @@ EMAIL_TIMEOUT = 15
 # Celery. Embedded default: the filesystem transport, which needs no server. Queues follow DESIGN section 8.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_DIR = VAR_DIR / "broker"
+
+# A worker killed mid-task loses nothing: a task is acknowledged only once it has finished (acks_late), is put
+# back when its worker process dies (reject_on_worker_lost), and each process reserves one task at a time
+# (prefetch 1), so a dead worker takes no queued work with it. TASK_MAX_REDELIVERIES stops a task that keeps
+# killing its workers (printconnect.core.deliveries).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+TASK_MAX_REDELIVERIES = env.int("TASK_MAX_REDELIVERIES", default=3)
+# How long a worker waits for a word from a pool process that died before it puts the process' task back.
+CELERY_WORKER_LOST_WAIT = env.float("CELERY_WORKER_LOST_WAIT", default=10.0)
+# With late acks, a task whose broker connection drops is redelivered anyway; stop it rather than run it twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# A task's message stays unacknowledged while it waits for its retry countdown (held by a worker) and while it
+# runs, so Redis' visibility timeout must exceed the longest countdown plus the hard time limit; otherwise Redis
+# hands a live task to a second worker. The soft limit raises inside the task (a feed run closes as failed, its
+# cursor kept); the hard one kills the process.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=CELERY_TASK_TIME_LIMIT - 60)
+TASK_RETRY_COUNTDOWN_MAX = env.int("TASK_RETRY_COUNTDOWN_MAX", default=30 * 60)
+_visibility_timeout = env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60)
+if not 0 < CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be above 0 and below CELERY_TASK_TIME_LIMIT.")
+if _visibility_timeout <= TASK_RETRY_COUNTDOWN_MAX + CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"CELERY_VISIBILITY_TIMEOUT ({_visibility_timeout} s) must exceed TASK_RETRY_COUNTDOWN_MAX plus "
+        f"CELERY_TASK_TIME_LIMIT ({TASK_RETRY_COUNTDOWN_MAX + CELERY_TASK_TIME_LIMIT} s), or Redis hands running "
+        "tasks to a second worker: raise the timeout or lower the other two."
+    )
+if FEED_RUN_STALE_AFTER_SECONDS >= TASK_RETRY_COUNTDOWN_MAX:
+    raise ImproperlyConfigured(
+        "FEED_RUN_STALE_AFTER_SECONDS must be below TASK_RETRY_COUNTDOWN_MAX: a redelivered feed run waits that "
+        "long before taking over the run its dead worker left."
+    )
+
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # This transport forgets the tasks a worker held when the whole worker dies (a killed pool process is fine:
+    # its task is put back); the feed's next trigger then takes over the dead run by its stale heartbeat.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
@@ -194,13 +232,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     for _folder in ("queue", "processed", "control"):
         (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 else:
-    # Redis redelivers unacknowledged tasks after this; it must exceed the longest task.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=7200)}
+    # Redis hands an unacknowledged task to another worker after the visibility timeout (its worker died whole,
+    # machine and all). Workers sweep for such tasks every CELERY_UNACKED_RESTORE_SECONDS (kombu: about 100 s).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _visibility_timeout}
+    if _restore_every := env.int("CELERY_UNACKED_RESTORE_SECONDS", default=0):
+        CELERY_BROKER_TRANSPORT_OPTIONS |= {"unacked_restore_interval": _restore_every, "unacked_restore_throttle": 1}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

@@ -1,6 +1,13 @@
-from celery import shared_task
+from datetime import UTC, datetime
 
+from celery import shared_task
+from celery.utils.log import get_task_logger
+from django.conf import settings
+
+from printconnect.core.deliveries import task_delivery_record
 from printconnect.integrations.connectors.errors import ConnectorError
+
+logger = get_task_logger(__name__)
 
 
 @shared_task(
@@ -12,17 +19,36 @@ from printconnect.integrations.connectors.errors import ConnectorError
     max_retries=8,
 )
 def feed_run_task(self, feed_id: int, trigger: str) -> None:
-    from printconnect.integrations.models import Feed
+    from printconnect.integrations.models import Feed, FeedRun
     from printconnect.integrations.services import feed_run_execute
+    from printconnect.integrations.services.lost_workers import feed_run_give_up
 
     feed = Feed.objects.filter(pk=feed_id).first()
     if feed is None or (trigger == "schedule" and not feed.enabled):
         return  # deleted, or switched off after it was queued; "Run now" runs a switched-off feed all the same
+    deliveries = task_delivery_record(task_id=self.request.id, retries=self.request.retries)
+    if deliveries.lost >= settings.TASK_MAX_REDELIVERIES:
+        logger.error(
+            "integrations.feed_run.gave_up: task %s of feed %s lost its worker %s times; not running it again",
+            self.request.id, feed_id, deliveries.lost,
+        )  # fmt: skip
+        since = datetime.fromtimestamp(deliveries.first_at, tz=UTC)
+        feed_run_give_up(feed=feed, since=since, lost=deliveries.lost)
+        return
+    if deliveries.attempt > 1:
+        logger.warning(
+            "integrations.feed_run.redelivered: task %s of feed %s is back after its worker died (%s lost)",
+            self.request.id, feed_id, deliveries.lost,
+        )  # fmt: skip
     try:
-        feed_run_execute(feed=feed, trigger=trigger)
+        run = feed_run_execute(feed=feed, trigger=trigger)
     except ConnectorError as exc:  # only Retry-kind failures reach here; they were recorded as events
         countdown = getattr(exc, "retry_after", None) or min(2**self.request.retries * 30, 3600)
-        raise self.retry(exc=exc, countdown=countdown) from exc
+        raise self.retry(exc=exc, countdown=min(countdown, settings.TASK_RETRY_COUNTDOWN_MAX)) from exc
+    if run.status == FeedRun.Status.SKIPPED and deliveries.attempt > 1:
+        # Most likely skipped because of the run this task's dead delivery left, which looks alive until its
+        # heartbeat goes stale: come back then and take it over from its cursor.
+        raise self.retry(countdown=settings.FEED_RUN_STALE_AFTER_SECONDS + 1)
 
 
 @shared_task(name="integrations.feeds_dispatch", queue="feeds", ignore_result=True)
