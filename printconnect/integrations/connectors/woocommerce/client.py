@@ -404,7 +404,11 @@ def _unreachable(exc: OutboundUnavailableError, url: str, timeout: Any) -> tuple
             )
         if isinstance(cause, requests.exceptions.ConnectTimeout):
             within = f" within {connect_s:g} s" if connect_s else ""
-            return f"{host}:{port} did not accept a connection{within}", f"{_CHECK_ONLINE}; a firewall may drop it"
+            return (
+                f"{host}:{port} did not accept a connection{within}",
+                "check the store URL (and its port), that the site is online and that no firewall drops "
+                "printconnect's connections",
+            )
         if isinstance(cause, requests.exceptions.ReadTimeout):
             within = f" within {read_s:g} s" if read_s else ""
             return (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -141,6 +142,27 @@ def test_check_says_the_name_does_not_exist_when_dns_has_no_such_host(monkeypatc
     loopback_sites.answer_invalid_names_with_nxdomain(monkeypatch)
     result = check("https://no-such-shop.invalid")
     assert result.message == "The name no-such-shop.invalid does not exist (DNS); check the store URL for typos."
+
+
+def test_check_says_the_store_did_not_accept_the_connection_when_connecting_times_out():
+    # A listening socket whose accept queue is full: the kernel drops further connection attempts, as a firewall does.
+    with socket.socket() as full:
+        full.bind(("127.0.0.1", 0))
+        full.listen(0)
+        port = full.getsockname()[1]
+        fillers = [socket.socket() for _ in range(3)]
+        for filler in fillers:
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+        try:
+            result = check(f"http://127.0.0.1:{port}", connect_timeout=0.3)
+        finally:
+            for filler in fillers:
+                filler.close()
+    assert result.message == (
+        f"127.0.0.1:{port} did not accept a connection within 0.3 s; check the store URL (and its port), that the site "
+        "is online and that no firewall drops printconnect's connections."
+    )
 
 
 def test_check_says_the_store_was_too_slow_when_it_times_out(shop, sandbox):
