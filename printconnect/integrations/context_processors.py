@@ -13,4 +13,6 @@ def bell(request: HttpRequest) -> dict[str, Any]:
         return {}
     if user.is_staff:
         return {"bell": {"count": open_error_count(user=user), "url": reverse("integration:event_list")}}
+    if getattr(request, "client", None) is not None:  # set by the portal's access check
+        return {"bell": {"count": open_error_count(user=user), "url": reverse("portal:event_list")}}
     return {}

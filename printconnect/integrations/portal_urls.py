@@ -5,9 +5,12 @@ Every pattern here must be listed in tests/access/test_matrix.py.
 
 from django.urls import path
 
-from printconnect.integrations import portal_views
+from printconnect.integrations import portal_events, portal_views
 
 urlpatterns = [
     path("stores/connect/woocommerce/", portal_views.store_connect_woocommerce, name="store_connect_woocommerce"),
     path("stores/<int:pk>/credentials/", portal_views.store_credentials, name="store_credentials"),
+    path("errors/", portal_events.event_list, name="event_list"),
+    path("errors/<int:pk>/resolve/", portal_events.event_resolve_view, name="event_resolve"),
+    path("errors/<int:pk>/retry/", portal_events.event_retry_view, name="event_retry"),
 ]

@@ -14,6 +14,8 @@ from django.urls import get_resolver, reverse
 from printconnect.clients.models import Invitation, Membership
 from printconnect.clients.services import invitation_create
 from printconnect.core.permissions import Role
+from printconnect.integrations.models import IntegrationEvent
+from printconnect.integrations.services import event_record
 from printconnect.storefronts.models import Store
 from printconnect.storefronts.services import store_create_connected
 from tests.factories.clients import ClientFactory
@@ -48,6 +50,10 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, int, int, int]]] = {
     ("store_connect_woocommerce", "POST"): {"A": (200, 403, 403, 403)},
     ("store_credentials", "GET"): {"A": (200, 200, 404, 403), "B": (404, 404, 404, 404)},
     ("store_credentials", "POST"): {"A": (200, 200, 404, 403), "B": (404, 404, 404, 404)},
+    # The bell's errors: seen on the stores a role shows; resolved or retried by those who may change the store.
+    ("event_list", "GET"): {"A": (200, 200, 200, 200)},
+    ("event_resolve", "POST"): {"A": (302, 302, 404, 403), "B": (404, 404, 404, 404)},
+    ("event_retry", "POST"): {"A": (302, 302, 404, 403), "B": (404, 404, 404, 404)},
 }
 
 OBJECT_KIND = {
@@ -58,6 +64,8 @@ OBJECT_KIND = {
     "invitation_resend": "invitation",
     "invitation_cancel": "invitation",
     "store_credentials": "connected_store",
+    "event_resolve": "event",
+    "event_retry": "event",
 }
 
 POST_DATA = {
@@ -96,10 +104,14 @@ def _world() -> World:
     target_b = make_member(b, Role.READ_ONLY)
     inv_a = invitation_create(client=a, email="inv-a@example.test", role=Role.READ_ONLY, actor=staff, base_url="")
     inv_b = invitation_create(client=b, email="inv-b@example.test", role=Role.READ_ONLY, actor=staff, base_url="")
+    event_a, event_b = (
+        event_record(store=store, severity="error", code="matrix", message="A problem.") for store in (a1, b1)
+    )
     objects = {
         "A": {"store": a1.pk, "connected_store": a_shop.pk, "member": target_a.membership.pk, "invitation": inv_a.pk},
         "B": {"store": b1.pk, "connected_store": b_shop.pk, "member": target_b.membership.pk, "invitation": inv_b.pk},
     }
+    objects["A"]["event"], objects["B"]["event"] = event_a.pk, event_b.pk
     return World(users=users, objects=objects)
 
 
@@ -108,6 +120,7 @@ def _snapshot() -> tuple:
         sorted(Store.objects.values_list("pk", "name", "base_url", "credentials_encrypted")),
         sorted(Membership.objects.values_list("pk", "role")),
         sorted(Invitation.objects.values_list("pk", "nonce", "cancelled_at")),
+        sorted(IntegrationEvent.objects.values_list("pk", "resolved_at")),
     )
 
 
