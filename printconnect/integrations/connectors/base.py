@@ -9,7 +9,7 @@ raise `NotImplementedError`; the contract test checks that every declared capabi
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -60,6 +60,11 @@ CAPABILITY_METHODS: Mapping[Capability, tuple[str, ...]] = {
 }
 
 
+# Given the ids of one page of orders, the (status, financial status) printconnect holds for those it has, as canonical
+# OrderStatus / FinancialStatus values; ids it does not have are left out.
+KnownStates = Callable[[Sequence[str]], Mapping[str, tuple[str, str]]]
+
+
 class Connector(ABC):
     key: ClassVar[str]
     name: ClassVar[str]
@@ -82,8 +87,20 @@ class Connector(ABC):
         """Try the credentials; never raises for bad input, the message says what to fix."""
 
     def fetch_orders(
-        self, *, updated_since: datetime | None = None, cursor: str | None = None
+        self,
+        *,
+        updated_since: datetime | None = None,
+        cursor: str | None = None,
+        known: KnownStates | None = None,
+        read_ahead: bool = False,
     ) -> Iterator[Page[ExternalOrder]]:
+        """Orders changed since `updated_since`, a page at a time.
+
+        `known`: orders the caller holds in the state the store reports are not mapped, only listed by id in the
+        page's `unchanged` (a re-run over the same orders then costs little more than the download). `read_ahead`:
+        the next page is downloaded while the caller handles this one; the caller must not use the connector
+        meanwhile. Failures still surface in page order.
+        """
         raise self._unsupported("pulling orders")
 
     def fetch_order(self, external_id: str) -> ExternalOrder:

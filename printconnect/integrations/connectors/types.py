@@ -172,12 +172,15 @@ class ShipmentNotice:
 class Page(Generic[T]):
     """One page of a feed. Save `next_cursor` only after committing `items`; `None` means the feed is done.
 
-    `errors` holds the records of this page that could not be mapped; the page goes on without them.
+    `errors` holds the records of this page that could not be mapped; the page goes on without them. `unchanged` holds
+    the ids of records the caller said it already has in the state the store reports (see `Connector.fetch_orders`):
+    they were not mapped, and are in neither `items` nor `errors`.
     """
 
     items: Sequence[T]
     next_cursor: str | None = None
     errors: Sequence[MappingError] = ()
+    unchanged: Sequence[str] = ()
 
 
 @dataclass(frozen=True)

@@ -265,16 +265,48 @@ def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
 # --- orders -------------------------------------------------------------------------------------------------------
 
 
+class _HeldStates:
+    """The connector's `known` callback: the states of a page's orders held here, remembered so the feed reuses the
+    same query for the orders the connector did map (one query a page, whatever its size)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.ids: set[str] = set()
+        self.states: dict[str, tuple[str, str]] = {}
+
+    def __call__(self, external_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        self.ids = set(external_ids)
+        self.states = order_sync_states(store=self.store, external_ids=list(external_ids))
+        return self.states
+
+    def of(self, orders: Sequence[ExternalOrder]) -> dict[str, tuple[str, str]]:
+        if not all(order.id in self.ids for order in orders):  # a connector that did not ask
+            self(external_ids=[order.id for order in orders])
+        return self.states
+
+
+def _order_pages(feed: Feed, connector: Connector, held: _HeldStates) -> Iterable[Page[ExternalOrder]]:
+    """The orders changed since the last run, resuming at the saved cursor; unchanged known orders stay unmapped."""
+    return connector.fetch_orders(
+        updated_since=_since(feed, feed.store.activation_date),
+        cursor=feed.cursor or None,
+        known=held,
+        read_ahead=True,  # the handlers below do not call the connector while walking the pages
+    )
+
+
 def _orders_import(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
     store = feed.store
-    pages = connector.fetch_orders(updated_since=_since(feed, store.activation_date), cursor=feed.cursor or None)
-    for page in pages:
-        known = order_sync_states(store=store, external_ids=[order.id for order in page.items])
+    held = _HeldStates(store)
+    for page in _order_pages(feed, connector, held):
+        run.seen += len(page.unchanged)
+        run.skipped += len(page.unchanged)  # already here and unchanged in the store: nothing to write
+        known = held.of(page.items)
         new_orders: list[OrderData] = []
         for order in page.items:
             run.seen += 1
             if known.get(order.id) == (str(order.status), str(order.financial_status)):
-                run.skipped += 1  # already here and unchanged in the store: nothing to write
+                run.skipped += 1
                 continue
             verdict = _order_verdict(store, order, known=order.id in known)
             if verdict is not None:
@@ -301,9 +333,11 @@ def _orders_update(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
     A cancellation or refund in the store cancels the order here (order_ingest applies the status rule).
     """
     store = feed.store
-    pages = connector.fetch_orders(updated_since=_since(feed, store.activation_date), cursor=feed.cursor or None)
-    for page in pages:
-        known = order_sync_states(store=store, external_ids=[order.id for order in page.items])
+    held = _HeldStates(store)
+    for page in _order_pages(feed, connector, held):
+        run.seen += len(page.unchanged)
+        run.skipped += len(page.unchanged)
+        known = held.of(page.items)
         for order in page.items:
             run.seen += 1
             state = known.get(order.id)

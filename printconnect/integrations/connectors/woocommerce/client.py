@@ -10,6 +10,7 @@ import ipaddress
 import socket
 import ssl
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -191,31 +192,53 @@ class WooCommerceClient:
             )
         return data
 
-    def pages(self, path: str, *, params: Mapping[str, Any] | None = None, start_page: int = 1) -> Iterator[RawPage]:
-        """Walk a list endpoint from `start_page` using `X-WP-TotalPages`; each page says where to resume."""
+    def pages(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        start_page: int = 1,
+        read_ahead: bool = False,
+    ) -> Iterator[RawPage]:
+        """Walk a list endpoint from `start_page` using `X-WP-TotalPages`; each page says where to resume.
+
+        With `read_ahead`, the next page is requested on a background thread as soon as this one is in, so the store
+        prepares it while the caller handles this one; its failure is raised when the caller asks for it.
+        """
         page = start_page
-        while True:
-            query = {**(params or {}), "per_page": PER_PAGE, "page": page}
-            response = self.request("GET", path, params=query)
-            try:
-                items = response.json()
-            except ValueError as exc:
-                raise BadResponseError(
-                    "The store answered a list with something that is not JSON; check the store URL points to the "
-                    "WordPress site."
-                ) from exc
-            if not isinstance(items, list):
-                raise BadResponseError(
-                    f"WooCommerce answered {path} with a {type(items).__name__}, not a list; {CHECK_URL}"
-                )
-            total_pages = _int_header(response, TOTAL_PAGES_HEADER)
-            # Without the header (a proxy stripped it), a full page means there may be another.
-            has_next = (page < total_pages and bool(items)) if total_pages is not None else len(items) >= PER_PAGE
-            next_cursor = str(page + 1) if has_next else None
-            yield RawPage(items=items, page=page, total_pages=total_pages, next_cursor=next_cursor)
-            if next_cursor is None:
-                return
-            page += 1
+        executor = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="woocommerce-read-ahead") if read_ahead else None
+        )
+        ahead: Future[requests.Response] | None = None
+        try:
+            while True:
+                query = {**(params or {}), "per_page": PER_PAGE, "page": page}
+                response = ahead.result() if ahead is not None else self.request("GET", path, params=query)
+                ahead = None
+                try:
+                    items = response.json()
+                except ValueError as exc:
+                    raise BadResponseError(
+                        "The store answered a list with something that is not JSON; check the store URL points to "
+                        "the WordPress site."
+                    ) from exc
+                if not isinstance(items, list):
+                    raise BadResponseError(
+                        f"WooCommerce answered {path} with a {type(items).__name__}, not a list; {NO_API}"
+                    )
+                total_pages = _int_header(response, TOTAL_PAGES_HEADER)
+                # Without the header (a proxy stripped it), a full page means there may be another.
+                has_next = (page < total_pages and bool(items)) if total_pages is not None else len(items) >= PER_PAGE
+                next_cursor = str(page + 1) if has_next else None
+                if next_cursor is not None and executor is not None:
+                    ahead = executor.submit(self.request, "GET", path, params={**query, "page": page + 1})
+                yield RawPage(items=items, page=page, total_pages=total_pages, next_cursor=next_cursor)
+                if next_cursor is None:
+                    return
+                page += 1
+        finally:
+            if executor is not None:
+                executor.shutdown(wait=False, cancel_futures=True)  # a page read ahead and never asked for is dropped
 
     # --- endpoints -------------------------------------------------------------------------------------------------
 
@@ -252,6 +275,7 @@ class WooCommerceClient:
         modified_after: datetime | None = None,
         created_after: datetime | None = None,
         start_page: int = 1,
+        read_ahead: bool = False,
     ) -> Iterator[RawPage]:
         # Ascending ids keep page boundaries stable while orders arrive (new ones go to the end).
         params: dict[str, Any] = {"status": "any", "orderby": "id", "order": "asc"}
@@ -261,7 +285,7 @@ class WooCommerceClient:
             params["modified_after"] = wc_datetime(modified_after)
         if created_after is not None:
             params["after"] = wc_datetime(created_after)
-        return self.pages("orders", params=params, start_page=start_page)
+        return self.pages("orders", params=params, start_page=start_page, read_ahead=read_ahead)
 
     def get_order(self, order_id: str) -> dict[str, Any]:
         return self._object("GET", f"orders/{_id(order_id)}")

@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from printconnect.integrations.connectors.base import Capability, Connector
+from printconnect.integrations.connectors.base import Capability, Connector, KnownStates
 from printconnect.integrations.connectors.errors import (
     AuthRejectedError,
     ConnectorError,
@@ -124,17 +124,32 @@ class WooCommerceConnector(Connector):
     # --- orders ----------------------------------------------------------------------------------------------------
 
     def fetch_orders(
-        self, *, updated_since: datetime | None = None, cursor: str | None = None
+        self,
+        *,
+        updated_since: datetime | None = None,
+        cursor: str | None = None,
+        known: KnownStates | None = None,
+        read_ahead: bool = False,
     ) -> Iterator[Page[ExternalOrder]]:
         """Orders modified since `updated_since` (any status), oldest id first, 100 a page.
 
-        The cursor is the number of the next page as a string; resume with the same `updated_since`.
+        The cursor is the number of the next page as a string; resume with the same `updated_since`. `known` and
+        `read_ahead` as in `Connector.fetch_orders`.
         """
-        pages = self.client.list_orders(modified_after=updated_since, start_page=page_from_cursor(cursor))
+        pages = self.client.list_orders(
+            modified_after=updated_since, start_page=page_from_cursor(cursor), read_ahead=read_ahead
+        )
         for raw in pages:
             items: list[ExternalOrder] = []
             errors: list[MappingError] = []
+            unchanged: list[str] = []
+            held = known([str(p["id"]) for p in raw.items if isinstance(p, Mapping) and "id" in p]) if known else {}
             for payload in raw.items:
+                state = mapper.order_state_from_payload(payload) if held else None
+                if state is not None and held.get(state[0]) == (str(state[1]), str(state[2])):
+                    if updated_since is None or state[3] >= updated_since:
+                        unchanged.append(state[0])
+                    continue
                 try:
                     order = mapper.order_from_payload(payload)
                 except MappingError as exc:
@@ -143,7 +158,7 @@ class WooCommerceConnector(Connector):
                 # WooCommerce before 5.8 ignores `modified_after`; keep the promise here.
                 if updated_since is None or order.updated_at >= updated_since:
                     items.append(order)
-            yield Page(items=items, next_cursor=raw.next_cursor, errors=errors)
+            yield Page(items=items, next_cursor=raw.next_cursor, errors=errors, unchanged=unchanged)
 
     def fetch_order(self, external_id: str) -> ExternalOrder:
         return mapper.order_from_payload(self.client.get_order(external_id))

@@ -230,6 +230,25 @@ def financial_status(payload: Mapping[str, Any]) -> FinancialStatus:
     return FinancialStatus.UNKNOWN
 
 
+def order_state_from_payload(payload: Any) -> tuple[str, OrderStatus, FinancialStatus, datetime] | None:
+    """An order's id, status, financial status and last change, read without mapping the rest: enough to see that an
+    order printconnect holds has not changed. None when they cannot be read (`order_from_payload` then says why)."""
+    if not isinstance(payload, Mapping):
+        return None
+    order_id = _record_id(payload)
+    try:
+        changed = gmt_datetime(payload.get("date_modified_gmt"), "date_modified_gmt", order_id) or gmt_datetime(
+            payload.get("date_created_gmt"), "date_created_gmt", order_id
+        )
+    except MappingError:
+        return None
+    if order_id is None or changed is None:
+        return None
+    wire_status = payload.get("status")
+    status = ORDER_STATUSES.get(wire_status, OrderStatus.OTHER) if isinstance(wire_status, str) else OrderStatus.OTHER
+    return order_id, status, financial_status(payload), changed
+
+
 def order_from_payload(payload: Mapping[str, Any]) -> ExternalOrder:
     """One order of `GET /orders` or `GET /orders/{id}` (also the body of order.* webhooks)."""
     payload = _require_mapping(payload, "order")
