@@ -111,12 +111,25 @@ class WooCommerceClient:
     # --- transport -------------------------------------------------------------------------------------------------
 
     def request(
-        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        stream: bool = False,
     ) -> requests.Response:
+        """`stream`: return once the status and headers are in; the caller reads the body (see `_read_body`)."""
         url = f"{self.api_root}/{path.lstrip('/')}" if path else self.api_root
         try:
             response = self._session.request(
-                method, url, params=params, json=json, auth=self._auth, headers={"Accept": "application/json"}
+                method,
+                url,
+                params=params,
+                json=json,
+                auth=self._auth,
+                headers={"Accept": "application/json"},
+                stream=stream,
             )
         except OutboundRateLimitedError as exc:
             raise RateLimitedError(retry_after=exc.retry_after) from exc
@@ -213,7 +226,7 @@ class WooCommerceClient:
         try:
             while True:
                 query = {**(params or {}), "per_page": PER_PAGE, "page": page}
-                response = ahead.result() if ahead is not None else self.request("GET", path, params=query)
+                response = _read_body(ahead.result()) if ahead else self.request("GET", path, params=query)
                 ahead = None
                 try:
                     items = response.json()
@@ -231,14 +244,18 @@ class WooCommerceClient:
                 has_next = (page < total_pages and bool(items)) if total_pages is not None else len(items) >= PER_PAGE
                 next_cursor = str(page + 1) if has_next else None
                 if next_cursor is not None and executor is not None:
-                    ahead = executor.submit(self.request, "GET", path, params={**query, "page": page + 1})
+                    # The thread only waits for the store (status and headers); the body is read here when asked
+                    # for: reading it there would make the thread fight this one for the GIL at every chunk.
+                    ahead = executor.submit(self.request, "GET", path, params={**query, "page": page + 1}, stream=True)
                 yield RawPage(items=items, page=page, total_pages=total_pages, next_cursor=next_cursor)
                 if next_cursor is None:
                     return
                 page += 1
         finally:
             if executor is not None:
-                executor.shutdown(wait=False, cancel_futures=True)  # a page read ahead and never asked for is dropped
+                executor.shutdown(wait=False, cancel_futures=True)
+            if ahead is not None:  # a page read ahead and never asked for: give its connection back
+                ahead.add_done_callback(_close_response)
 
     # --- endpoints -------------------------------------------------------------------------------------------------
 
@@ -337,6 +354,23 @@ class WooCommerceClient:
         self._check(response)
         data = response.json() if response.content else {}
         return data if isinstance(data, dict) else {}
+
+
+def _read_body(response: requests.Response) -> requests.Response:
+    """Read the body of a streamed response, with the failure `request` would have raised for it."""
+    try:
+        response.content  # noqa: B018  (reads and keeps the body)
+    except requests.RequestException as exc:
+        response.close()
+        raise UnavailableError(
+            f"The store's answer broke off ({type(exc).__name__}); printconnect retries later."
+        ) from exc
+    return response
+
+
+def _close_response(future: Future[requests.Response]) -> None:
+    if not future.cancelled() and future.exception() is None:
+        future.result().close()
 
 
 def _id(value: str | int) -> str:
