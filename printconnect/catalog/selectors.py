@@ -12,11 +12,10 @@ from printconnect.storefronts.models import Store
 
 def store_product_external_ids(*, store: Store, external_ids: Iterable[str]) -> set[str]:
     """Which of these products are here already, in one query."""
-    return set(
-        StoreProduct.objects.filter(store=store, external_id__in=list(external_ids)).values_list(
-            "external_id", flat=True
-        )
-    )
+    rows = StoreProduct.objects.filter(
+        store=store, external_id__in=list(external_ids)
+    ).order_by()  # by the unique index
+    return set(rows.values_list("external_id", flat=True))
 
 
 def store_products_awaiting_images(*, store: Store) -> QuerySet[StoreProduct]:
