@@ -53,7 +53,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--orders", type=int, default=10_000, help="orders for the feed-run import figure")
-    parser.add_argument("--only", choices=["access", "orders", "dispatch"], help="run one section")
+    parser.add_argument("--webhook-seconds", type=int, default=10, help="seconds of each wrk run (webhooks)")
+    parser.add_argument("--webhook-deliveries", type=int, default=10_000, help="distinct signed deliveries (webhooks)")
+    parser.add_argument("--only", choices=["access", "orders", "dispatch", "webhooks"], help="run one section")
     args = parser.parse_args()
 
     django.setup()
@@ -63,7 +65,12 @@ def main() -> int:
     setup_test_environment()
     db_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        sections = {"access": run, "orders": run_orders_import, "dispatch": run_feeds_dispatch}
+        sections = {
+            "access": run,
+            "orders": run_orders_import,
+            "dispatch": run_feeds_dispatch,
+            "webhooks": run_webhooks,
+        }
         for name, section in sections.items():
             if args.only in (None, name):
                 section(args)
@@ -280,6 +287,13 @@ def run_feeds_dispatch(args: argparse.Namespace) -> None:
         f"  {len(queued)} feeds queued by 2 dispatchers in {elapsed:.2f} s ({len(queued) / elapsed:.0f}/s); "
         f"queued twice: {twice}; target: all {n} within 10 s, none twice"
     )
+
+
+def run_webhooks(args: argparse.Namespace) -> None:
+    """Issue 3: the webhook endpoint under gunicorn against a trivial view on the same server (wrk)."""
+    from tests.benchmarks import webhooks
+
+    webhooks.run(args)
 
 
 if __name__ == "__main__":

@@ -242,3 +242,40 @@ def test_the_sandbox_fires_a_signed_webhook_at_a_live_server_and_the_order_arriv
     assert Order.objects.filter(store=shop.store, external_id=str(order_id)).count() == 1
     ping = sandbox.app.fire_webhook(shop.remote.slug, delivery_url=f"{live_server.url}{shop.url}", ping=True)
     assert ping["status"] == 200
+
+
+def test_a_rotated_webhook_secret_is_used_at_once_when_the_store_is_saved(client, shop):
+    old_body, old_headers = shop.request("order.created", shop.paid_order_id())
+    assert post(client, shop.url, old_body, old_headers).status_code == 200  # the store is now known to this process
+    shop.remote.webhook_secret = "rotated-secret-0123456789"
+    shop.store.credentials = {**shop.store.credentials, "webhook_secret": shop.remote.webhook_secret}
+    shop.store.save()
+    new_body, new_headers = shop.request("order.updated", shop.paid_order_id())
+    assert post(client, shop.url, new_body, new_headers).status_code == 200
+    stale_signature = {**new_headers, "X-WC-Webhook-Signature": sign(new_body, "the old one")}
+    assert post(client, shop.url, new_body, stale_signature).status_code == 401
+
+
+def test_a_secret_changed_by_another_process_is_picked_up_within_the_recheck_interval(client, shop, monkeypatch):
+    from printconnect.integrations.services import webhooks as webhook_services
+    from printconnect.storefronts.models import Store
+
+    body, headers = shop.request("order.created", shop.paid_order_id())
+    assert post(client, shop.url, body, headers).status_code == 200
+    # Another web process saved the new secret: this process's signal never fired.
+    store = Store.objects.get(pk=shop.store.pk)
+    store.credentials = {**store.credentials, "webhook_secret": "changed-elsewhere-0123456789"}
+    Store.objects.filter(pk=store.pk).update(credentials_encrypted=store.credentials_encrypted)
+    shop.remote.webhook_secret = "changed-elsewhere-0123456789"
+    body, headers = shop.request("order.updated", shop.paid_order_id())
+    assert post(client, shop.url, body, headers).status_code == 401  # read moments ago: not read again yet
+    monkeypatch.setattr(webhook_services, "_RECHECK_AFTER", 0.0)
+    assert post(client, shop.url, body, headers).status_code == 200
+
+
+def test_a_deleted_store_answers_404_at_once(client, shop):
+    body, headers = shop.request("order.created", shop.paid_order_id())
+    assert post(client, shop.url, body, headers).status_code == 200
+    WebhookDelivery.objects.filter(store=shop.store).delete()
+    shop.store.delete()
+    assert post(client, shop.url, body, headers).status_code == 404
