@@ -99,6 +99,9 @@ class IntegrationEvent(models.Model):
         RETRY = "retry", "Retry"
         ERROR = "error", "Error"
 
+    # A feed run records connector failures as "feed.<error class>"; a refused key is fixed with new credentials.
+    CODE_AUTH_REJECTED = "feed.AuthRejectedError"
+
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="integration_events")
     feed_run = models.ForeignKey(FeedRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
     severity = models.CharField(max_length=5, choices=Severity.choices)

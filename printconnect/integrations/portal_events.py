@@ -39,8 +39,13 @@ def event_list(request: HttpRequest) -> HttpResponse:
         events = events.filter(resolved_at__isnull=False)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     for event in page.object_list:
-        event.fix_url = reverse("portal:store_detail", args=[event.store_id])
         event.can_act = request.user.has_perm(f"storefronts.{perms.CHANGE_STORE}", event.store)
+        fix_view = (
+            "portal:store_credentials"
+            if event.can_act and event.code == IntegrationEvent.CODE_AUTH_REJECTED
+            else "portal:store_detail"
+        )
+        event.fix_url = reverse(fix_view, args=[event.store_id])
         event.resolve_url = reverse("portal:event_resolve", args=[event.pk])
         event.retry_url = reverse("portal:event_retry", args=[event.pk])
     context = {

@@ -10,6 +10,7 @@ urlpatterns = [
     path("stores/<int:pk>/", views.store_integration, name="store"),
     path("stores/<int:pk>/go-live/", views.store_live, name="store_go_live"),
     path("stores/<int:pk>/test-mode/", views.store_test, name="store_test_mode"),
+    path("stores/<int:pk>/credentials/", views.store_credentials_staff, name="store_credentials"),
     path("feeds/<int:pk>/", views.feed_edit, name="feed_edit"),
     path("feeds/<int:pk>/run/", views.feed_run, name="feed_run"),
     path("executions/", views.run_list, name="run_list"),

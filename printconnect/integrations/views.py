@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,8 @@ from printconnect.core.forms import add_application_error
 from printconnect.integrations import selectors
 from printconnect.integrations.forms import FeedScheduleForm, ModeChangeForm, RunFilterForm
 from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
+from printconnect.integrations.portal_views import CREDENTIAL_FORMS
+from printconnect.integrations.services import store_credentials_update
 from printconnect.integrations.services.events import event_resolve
 from printconnect.integrations.services.feed_settings import feed_run_now, feed_schedule_update, schedule_label
 from printconnect.integrations.services.retries import event_retry
@@ -114,6 +116,28 @@ def store_test(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("integration:store", pk=store.pk)
 
 
+@staff_required
+def store_credentials_staff(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff replace a store's keys (e.g. after the shop revoked them), checked before saving, as in the portal."""
+    store = _store(pk)
+    form_class = CREDENTIAL_FORMS.get(store.platform)
+    if form_class is None:
+        raise Http404("This store has no connection to a shop.")
+    form = form_class(request.POST or None, initial={"base_url": store.base_url})
+    if request.method == "POST" and form.is_valid():
+        try:
+            store = store_credentials_update(
+                store=store, base_url=form.cleaned_data["base_url"], credentials=form.credentials, actor=request.user
+            )
+        except ApplicationError as exc:
+            add_application_error(form, exc)
+        else:
+            messages.success(request, f"{store.connection_check.message} The new credentials are saved.")
+            return redirect("integration:store", pk=store.pk)
+    context = {"store": store, "form": form, "saved": sorted(store.credentials), "crumb": "Update credentials"}
+    return render(request, "staff/integrations/store_credentials.html", context)
+
+
 # --- feed executions ---------------------------------------------------------------------------------------------
 
 
@@ -178,6 +202,8 @@ def fix_url_for_staff(event: IntegrationEvent) -> str:
     """Where the cause of an event is fixed: the run that met it for a record, else the store's integration."""
     if event.object_type == "order" and event.feed_run_id:
         return reverse("integration:run_detail", args=[event.feed_run_id])
+    if event.code == IntegrationEvent.CODE_AUTH_REJECTED:
+        return reverse("integration:store_credentials", args=[event.store_id])
     return reverse("integration:store", args=[event.store_id])
 
 

@@ -236,3 +236,24 @@ def test_go_live_is_refused_while_errors_are_open_or_the_key_is_revoked(shop, st
     assert "No unresolved errors: 1 open" in response.content.decode()
     store.refresh_from_db()
     assert not store.is_live
+
+
+def test_a_refused_key_links_staff_to_update_credentials_where_a_wrong_secret_changes_nothing(shop, staff_client):
+    remote, store = shop
+    remote.set_faults(unauthorized=True)
+    feed_run_execute(feed=feed(store, Feed.Kind.ORDERS_IMPORT), trigger=FeedRun.Trigger.SCHEDULE)
+    remote.set_faults(unauthorized=False)
+    url = reverse("integration:store_credentials", args=[store.pk])
+    assert url in staff_client.get(reverse("integration:event_list")).content.decode()
+    before = store.credentials_encrypted
+    response = staff_client.post(
+        url, {"base_url": store.base_url, "consumer_key": remote.consumer_key, "consumer_secret": "cs_wrong_secret"}
+    )
+    assert response.status_code == 200 and "refused" in response.content.decode()
+    assert "cs_wrong_secret" not in response.content.decode()
+    store.refresh_from_db()
+    assert store.credentials_encrypted == before
+    response = staff_client.post(
+        url, {"base_url": store.base_url, "consumer_key": remote.consumer_key, "consumer_secret": remote.consumer_secret}
+    )
+    assert response.status_code == 302
