@@ -52,7 +52,7 @@ def test_read_only_users_see_errors_without_buttons_and_cannot_resolve(client):
     event = _error(make_store(acme), "Key refused")
     client.force_login(make_member(acme, Role.READ_ONLY))
     page = client.get(reverse("portal:event_list")).content.decode()
-    assert "Key refused" in page and "data-testid=\"resolve-" not in page
+    assert "Key refused" in page and 'data-testid="resolve-' not in page
     assert client.post(reverse("portal:event_resolve", args=[event.pk])).status_code == 403
     event.refresh_from_db()
     assert event.resolved_at is None

@@ -254,6 +254,7 @@ def test_a_refused_key_links_staff_to_update_credentials_where_a_wrong_secret_ch
     store.refresh_from_db()
     assert store.credentials_encrypted == before
     response = staff_client.post(
-        url, {"base_url": store.base_url, "consumer_key": remote.consumer_key, "consumer_secret": remote.consumer_secret}
+        url,
+        {"base_url": store.base_url, "consumer_key": remote.consumer_key, "consumer_secret": remote.consumer_secret},
     )
     assert response.status_code == 302
