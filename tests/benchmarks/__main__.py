@@ -53,6 +53,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--orders", type=int, default=10_000, help="orders for the feed-run import figure")
+    parser.add_argument("--page-orders", type=int, default=1_000, help="orders for the queries-per-page figure")
     parser.add_argument("--webhook-seconds", type=int, default=10, help="seconds of each wrk run (webhooks)")
     parser.add_argument("--webhook-deliveries", type=int, default=10_000, help="distinct signed deliveries (webhooks)")
     parser.add_argument("--only", choices=["access", "orders", "dispatch", "webhooks"], help="run one section")
@@ -154,76 +155,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_orders_import(args: argparse.Namespace) -> None:
-    """Issue 3: one feed run importing N orders of 3 lines from the sandbox over HTTP, against bulk_create."""
-    from django.db import connection, transaction
-    from django.test.utils import override_settings
+    """Issue 3: one feed run importing N orders of 3 lines from the sandbox (its own process) over HTTP."""
+    from tests.benchmarks import orders_import
 
-    from printconnect.clients.models import Client
-    from printconnect.integrations.models import Feed, FeedRun
-    from printconnect.integrations.services import feed_run_execute
-    from printconnect.orders.models import Order, OrderItem
-    from printconnect.sandbox.server import start_sandbox
-    from printconnect.sandbox.woocommerce import seed
-    from printconnect.storefronts.models import Store
-
-    n = args.orders
-    print(f"\nOrder import through one feed run on {connection.vendor}: {n} orders of 3 lines from the sandbox")
-    server = start_sandbox()
-    try:
-        remote = server.app.create_store("bench", name="Bench shop")
-        seed.seed_store(remote, products=12, orders=n, lines_per_order=3, seed=5)
-        with remote.lock:  # every order paid and open, so every one is imported
-            for record in remote.orders.values():
-                record["status"] = "processing"
-                record["date_paid_gmt"] = record.get("date_paid_gmt") or record["date_created_gmt"]
-                record["date_paid"] = record.get("date_paid") or record["date_created"]
-        client = Client.objects.create(name="Bench orders client")
-        store = Store.objects.create(
-            client=client, name="Bench Woo", platform=Store.Platform.WOOCOMMERCE, base_url=server.store_url("bench")
-        )
-        store.credentials = {"consumer_key": remote.consumer_key, "consumer_secret": remote.consumer_secret}
-        store.save()
-        feed = Feed.objects.create(store=store, kind=Feed.Kind.ORDERS_IMPORT)
-        with override_settings(OUTBOUND_ALLOW_PRIVATE=True):
-            start = time.perf_counter()
-            first = feed_run_execute(feed=feed, trigger=FeedRun.Trigger.MANUAL)
-            first_s = time.perf_counter() - start
-            Feed.objects.filter(pk=feed.pk).update(cursor="", synced_until=None)  # fetch the same orders again
-            start = time.perf_counter()
-            second = feed_run_execute(feed=feed, trigger=FeedRun.Trigger.MANUAL)
-            second_s = time.perf_counter() - start
-        assert first.created == n and second.created == 0, (first.log, second.log)
-
-        orders = list(Order.objects.filter(store=store).order_by("pk"))
-        items = list(OrderItem.objects.filter(order__store=store).order_by("pk"))
-        external_of = {order.pk: order.external_id for order in orders}
-        item_orders = [external_of[item.order_id] for item in items]
-        OrderItem.objects.filter(order__store=store).delete()
-        Order.objects.filter(store=store).delete()
-        for row in (*orders, *items):
-            row.pk = None
-        start = time.perf_counter()
-        with transaction.atomic():
-            created = Order.objects.bulk_create(orders, batch_size=500)
-            by_external = {order.external_id: order for order in created}
-            for item, external_id in zip(items, item_orders, strict=True):
-                item.order = by_external[external_id]
-            OrderItem.objects.bulk_create(items, batch_size=1000)
-        baseline_s = time.perf_counter() - start
-    finally:
-        server.stop()
-    print(
-        f"  first run (all new)          {first_s:7.2f} s   {n / first_s:8.0f} orders/s   "
-        f"{first_s / baseline_s:5.1f}x the bulk_create baseline ({baseline_s:.2f} s, {n / baseline_s:.0f} orders/s)"
-    )
-    print(
-        f"  second run (all duplicates)  {second_s:7.2f} s   {n / second_s:8.0f} orders/s   "
-        f"{first_s / second_s:5.1f}x faster than the first"
-    )
-    print(
-        f"  items imported: {len(items)} ({len(items) / n:.1f} a order); targets: >= 500 orders/s, <= 5x baseline,"
-        " second run >= 3x faster"
-    )
+    orders_import.run(args)
 
 
 def run_feeds_dispatch(args: argparse.Namespace) -> None:
