@@ -88,6 +88,14 @@ def webhook_delivery_process_task(self, delivery_id: int) -> None:
     delivery = WebhookDelivery.objects.filter(pk=delivery_id).first()
     if delivery is None:
         return  # deleted meanwhile (the store was removed)
+    deliveries = task_delivery_record(task_id=self.request.id, retries=self.request.retries)
+    if deliveries.lost >= settings.TASK_MAX_REDELIVERIES:
+        logger.error(
+            "integrations.webhook_process.gave_up: task %s of delivery %s lost its worker %s times",
+            self.request.id, delivery_id, deliveries.lost,
+        )  # fmt: skip
+        webhook_delivery_fail(delivery=delivery, reason=f"Its processing stopped {deliveries.lost} workers.")
+        return
     try:
         webhook_delivery_process(delivery=delivery)
     except ConnectorError as exc:  # Retry-kind only: 429, 5xx, timeouts
@@ -96,4 +104,4 @@ def webhook_delivery_process_task(self, delivery_id: int) -> None:
             return
         retry_after = getattr(exc, "retry_after", None)  # the store's Retry-After wins over our backoff
         countdown = retry_after if retry_after is not None else min(2**self.request.retries * 15, 1800)
-        raise self.retry(exc=exc, countdown=countdown) from exc
+        raise self.retry(exc=exc, countdown=min(countdown, settings.TASK_RETRY_COUNTDOWN_MAX)) from exc

@@ -295,6 +295,14 @@ def run(args: argparse.Namespace) -> None:
             )  # fmt: skip
             assert again.text == "ok (already received)", again.text
 
+            purged = 0
+
+            def drain() -> None:
+                # What consuming workers would do: the filesystem broker slows down as its folder fills up.
+                nonlocal purged
+                with celery_app.connection_for_write() as channel_owner:
+                    purged += channel_owner.default_channel.queue_purge("webhooks") or 0
+
             def stored() -> int:
                 time.sleep(1)  # requests in flight when wrk stopped finish storing
                 return WebhookDelivery.objects.filter(store=store).count()
@@ -311,14 +319,14 @@ def run(args: argparse.Namespace) -> None:
                 results["signed"].append(measure(f"{base}{path}", files))
                 rows, before = stored(), rows
                 first_deliveries.append(rows - before)
+                drain()
                 results["forged"].append(measure(f"{base}{path}", forged_files))
             forged_rows = stored() - rows
             # The first round's deliveries again, only those it sent (each wrk thread took every other one).
             replay = [raw_request(host, path, b, h) for b, h in rounds[0][: max(first_deliveries[0] * 9 // 10, 2)]]
             duplicates = measure(f"{base}{path}", write_requests(folder, "replay", replay))
             duplicate_rows = stored() - rows - forged_rows
-    with celery_app.connection_for_write() as channel_owner:
-        purged = channel_owner.default_channel.queue_purge("webhooks") or 0
+            drain()
 
     def median(values: list[float]) -> float:
         return sorted(values)[len(values) // 2]

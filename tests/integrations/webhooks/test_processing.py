@@ -114,3 +114,21 @@ def test_a_redelivered_task_does_nothing_once_the_delivery_is_processed(shop):
     webhook_delivery_process_task.delay(delivery.pk)  # acks_late: a worker lost after the work, before the ack
     assert refreshed(delivery).attempts == 1
     assert shop.order_fetches(order_id) == 1
+
+
+def test_a_delivery_whose_processing_keeps_killing_workers_fails_after_the_redelivery_cap(shop, settings):
+    import uuid
+
+    from printconnect.core.deliveries import task_delivery_record
+
+    order_id = shop.paid_order_id()
+    delivery = receive(shop, "order.created", order_id)
+    task_id = str(uuid.uuid4())
+    for _ in range(settings.TASK_MAX_REDELIVERIES):  # deliveries whose worker died before acknowledging them
+        task_delivery_record(task_id=task_id, retries=0)
+    webhook_delivery_process_task.apply(args=(delivery.pk,), task_id=task_id)
+    delivery = refreshed(delivery)
+    assert delivery.status == WebhookDelivery.Status.FAILED
+    assert f"stopped {settings.TASK_MAX_REDELIVERIES} workers" in delivery.outcome
+    assert IntegrationEvent.objects.get(store=shop.store, code="webhook.gave_up").severity == "error"
+    assert shop.order_fetches(order_id) == 0 and not Order.objects.exists()
