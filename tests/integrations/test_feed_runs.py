@@ -194,3 +194,18 @@ def test_a_long_run_whose_heartbeat_is_fresh_is_not_taken_over(shop):
     second = feed_run_start(feed=feed, trigger=FeedRun.Trigger.SCHEDULE)
     assert second.status == FeedRun.Status.SKIPPED
     assert FeedRun.objects.get(pk=long_run.pk).status == FeedRun.Status.RUNNING
+
+
+def test_a_run_taken_for_abandoned_keeps_that_mark_when_it_finishes_after_all(shop):
+    from printconnect.integrations.services.feeds import _finish
+
+    _, _, feed = shop
+    slow = feed_run_start(feed=feed, trigger=MANUAL)
+    FeedRun.objects.filter(pk=slow.pk).update(heartbeat_at=slow.started_at - timedelta(minutes=16))
+    successor = feed_run_start(feed=feed, trigger=FeedRun.Trigger.SCHEDULE)
+    assert successor.status == FeedRun.Status.RUNNING
+    slow.seen = 7
+    _finish(slow, FeedRun.Status.SUCCEEDED, "Finished.")
+    slow.refresh_from_db()
+    assert slow.status == FeedRun.Status.FAILED and slow.seen == 7
+    assert "Abandoned" in slow.log and "went on after it had been taken for abandoned" in slow.log

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule
 
@@ -142,9 +144,9 @@ def feeds_dispatch(*, now: datetime | None = None) -> int:
 
 def feed_run_start(*, feed: Feed, trigger: str) -> FeedRun:
     """Open a run, or record a skipped one when another run of this feed is under way (one at a time per feed)."""
-    now = timezone.now()
     with transaction.atomic():
         Feed.objects.select_for_update().get(pk=feed.pk)  # the per-feed lock
+        now = timezone.now()  # after the lock: a trigger that waited for it judges staleness as of now
         running = FeedRun.objects.filter(feed=feed, status=FeedRun.Status.RUNNING).first()
         if running is not None and (running.heartbeat_at or running.started_at) > now - _stale_run_after():
             return FeedRun.objects.create(
@@ -224,11 +226,22 @@ def _skip_in_test_mode(feed: Feed, trigger: str) -> FeedRun:
     return run
 
 
+_COUNTS = ("seen", "created", "updated", "skipped", "failed")
+
+
 def _finish(run: FeedRun, status: str, line: str) -> None:
+    """Close the run, unless another trigger took it for abandoned meanwhile (its heartbeat looked stale): then
+    its "Abandoned" mark stays and only this run's last line and counts are added, so the history stays true."""
     run.status = status
     run.finished_at = timezone.now()
     run.log = f"{run.log}\n{line}".strip()
-    run.save()
+    counts = {name: getattr(run, name) for name in _COUNTS}
+    closed = FeedRun.objects.filter(pk=run.pk, status=FeedRun.Status.RUNNING).update(
+        status=status, finished_at=run.finished_at, log=run.log, **counts
+    )
+    if not closed:
+        late = f"\n{line} (this run went on after it had been taken for abandoned)"
+        FeedRun.objects.filter(pk=run.pk).update(log=Concat(F("log"), Value(late)), **counts)
 
 
 def _log(run: FeedRun, line: str) -> None:
