@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 # Store statuses after which production must not start (canonical names of the connectors' OrderStatus).
 STORE_CANCELLED_STATUSES = frozenset({"cancelled", "refunded"})
 _FINAL_STATUSES = frozenset({Order.Status.SHIPPED, Order.Status.DELIVERED, Order.Status.CANCELLED})
+# Once printing has started a store's cancellation cannot simply stop it: a person decides (DESIGN section 6).
+_PRODUCTION_STARTED = frozenset({Order.Status.IN_PRODUCTION, Order.Status.PRINTED})
 
 
 @dataclass(frozen=True)
@@ -53,16 +55,21 @@ class Ingested:
     CREATED = "created"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
+    # The store cancelled or refunded an order whose production has started: status synced, order not cancelled.
+    CANCEL_REFUSED = "cancel_refused"
 
 
-def _apply_store_status(order: Order, data: OrderData) -> bool:
-    """Status only: items and address never change after import. A cancellation in the store cancels here."""
+def _apply_store_status(order: Order, data: OrderData) -> str:
+    """Status only: items and address never change after import. A cancellation in the store cancels here,
+    unless production has started (CANCEL_REFUSED: the caller raises an Error for a person)."""
     changed = order.store_status != data.store_status or order.financial_status != data.financial_status
     order.store_status, order.financial_status = data.store_status, data.financial_status
+    if data.store_status in STORE_CANCELLED_STATUSES and order.status in _PRODUCTION_STARTED:
+        return Ingested.CANCEL_REFUSED if changed else Ingested.UNCHANGED
     if data.store_status in STORE_CANCELLED_STATUSES and order.status not in _FINAL_STATUSES:
         order.status = Order.Status.CANCELLED
         changed = True
-    return changed
+    return Ingested.UPDATED if changed else Ingested.UNCHANGED
 
 
 def order_ingest(*, store: Store, data: OrderData) -> tuple[Order, str]:
@@ -80,10 +87,10 @@ def _order_ingest_once(*, store: Store, data: OrderData) -> tuple[Order, str]:
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(store=store, external_id=data.external_id).first()
         if order is not None:
-            changed = _apply_store_status(order, data)
+            outcome = _apply_store_status(order, data)
             order.synced_at = now
             order.save(update_fields=["store_status", "financial_status", "status", "synced_at", "updated_at"])
-            return order, Ingested.UPDATED if changed else Ingested.UNCHANGED
+            return order, outcome
         order = _order_row(store, data, now)
         order.save()
         OrderItem.objects.bulk_create(_item_rows(order, data))

@@ -209,3 +209,23 @@ def test_a_run_taken_for_abandoned_keeps_that_mark_when_it_finishes_after_all(sh
     slow.refresh_from_db()
     assert slow.status == FeedRun.Status.FAILED and slow.seen == 7
     assert "Abandoned" in slow.log and "went on after it had been taken for abandoned" in slow.log
+
+
+def test_a_cancellation_after_production_started_is_an_error_not_a_cancel(shop):
+    from tests.integrations.sandbox_shop import touch
+
+    remote, store, feed = shop
+    feed_run_execute(feed=feed, trigger=MANUAL)
+    order = Order.objects.filter(store=store, status=Order.Status.RECEIVED).first()
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.IN_PRODUCTION)
+    record = remote.orders[int(order.external_id)]
+    record["status"] = "cancelled"
+    touch(record)
+    run = feed_run_execute(feed=feed, trigger=MANUAL)
+    assert run.status == FeedRun.Status.SUCCEEDED, run.log
+    order.refresh_from_db()
+    assert (order.status, order.store_status) == (Order.Status.IN_PRODUCTION, "cancelled")
+    event = IntegrationEvent.objects.get(store=store, code="order.cancelled_in_production")
+    assert event.severity == "error" and event.object_id == order.external_id and order.number in event.message
+    feed_run_execute(feed=feed, trigger=MANUAL)  # the same state again: no new event, no second count
+    assert IntegrationEvent.objects.get(pk=event.pk).count == 1

@@ -331,7 +331,7 @@ def _orders_import(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
                     object_type="order", object_id=order.id, feed_run=run,
                 )  # fmt: skip
             elif order.id in known:
-                _, outcome = order_ingest(store=store, data=order_data_from_external(order))
+                outcome = _known_order_sync(store, order, run)
                 run.updated += outcome == Ingested.UPDATED
             else:
                 new_orders.append(order_data_from_external(order))
@@ -358,7 +358,7 @@ def _orders_update(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
             if state is None or state == (str(order.status), str(order.financial_status)):
                 run.skipped += 1  # not here (the import feed's job), or unchanged
                 continue
-            _, outcome = order_ingest(store=store, data=order_data_from_external(order))
+            outcome = _known_order_sync(store, order, run)
             run.updated += outcome == Ingested.UPDATED
             run.skipped += outcome != Ingested.UPDATED
         _record_page_errors(store, run, page, object_type="order")
@@ -434,8 +434,28 @@ def order_import_one(*, store: Store, order: ExternalOrder, feed_run: FeedRun | 
             object_type="order", object_id=order.id, feed_run=feed_run,
         )  # fmt: skip
         return "skipped"
+    return _known_order_sync(store, order, feed_run)
+
+
+def _known_order_sync(store: Store, order: ExternalOrder, run: FeedRun | None) -> str:
+    """order_ingest for an order that may be here already; a cancellation it refuses becomes an Error."""
     _, outcome = order_ingest(store=store, data=order_data_from_external(order))
-    return outcome
+    if outcome != Ingested.CANCEL_REFUSED:
+        return outcome
+    event_record(
+        store=store,
+        severity=Severity.ERROR,
+        code="order.cancelled_in_production",
+        message=(
+            f"Order {order.number} was {order.status} in the store after its production started here, so it is not "
+            "cancelled. Stop production if you still can and agree with the client what happens to it, then mark "
+            "this resolved."
+        ),
+        object_type="order",
+        object_id=order.id,
+        feed_run=run,
+    )
+    return Ingested.UPDATED
 
 
 def _create_new_orders(store: Store, run: FeedRun, new_orders: list[OrderData]) -> None:
