@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -39,6 +40,7 @@ from printconnect.storefronts.models import Store
 logger = logging.getLogger(__name__)
 
 WEBHOOK_TOKEN_MAX_LENGTH = 64  # Store.webhook_token
+PRODUCTS_RUN_DELAY = 60  # seconds a webhook-triggered Update products run waits for the rest of a bulk edit
 
 
 @dataclass(frozen=True)
@@ -385,5 +387,24 @@ def _product_changed(delivery: WebhookDelivery, event: WebhookEvent) -> WebhookD
             WebhookDelivery.Status.IGNORED,
             f"{what}, but its Update products feed is switched off; nothing queued. Switch it on to follow changes.",
         )
-    transaction.on_commit(lambda: feed_run_task.delay(feed.pk, FeedRun.Trigger.WEBHOOK))
-    return _finish(delivery, WebhookDelivery.Status.PROCESSED, f"{what}: a run of the Update products feed is queued.")
+    # One bulk edit in the shop sends a webhook per product, and the run reads every product: the first webhook
+    # queues a run a little later, and those arriving before it starts ride along with it.
+    try:
+        first = cache.add(f"webhook-products-run:{feed.pk}", 1, PRODUCTS_RUN_DELAY)
+    except Exception:  # a cache that is down must not lose the change: queue a run anyway
+        logger.warning("integrations.webhook.cache_unavailable", exc_info=True)
+        first = True
+    if not first:
+        return _finish(
+            delivery,
+            WebhookDelivery.Status.PROCESSED,
+            f"{what}: the Update products run queued by an earlier webhook will include it.",
+        )
+    transaction.on_commit(
+        lambda: feed_run_task.apply_async((feed.pk, FeedRun.Trigger.WEBHOOK), countdown=PRODUCTS_RUN_DELAY)
+    )
+    return _finish(
+        delivery,
+        WebhookDelivery.Status.PROCESSED,
+        f"{what}: a run of the Update products feed is queued, starting in {PRODUCTS_RUN_DELAY} s.",
+    )

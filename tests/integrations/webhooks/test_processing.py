@@ -63,14 +63,18 @@ def test_an_order_moved_to_the_trash_is_not_imported_by_its_deleted_webhook(shop
     assert not Order.objects.exists()
 
 
-def test_product_updated_queues_a_run_of_the_products_update_feed(shop, published_tasks, run_on_commit):
+def test_product_updated_queues_one_run_of_the_products_update_feed_for_a_burst(shop, published_tasks, run_on_commit):
     feed = Feed.objects.create(store=shop.store, kind=Feed.Kind.PRODUCTS_UPDATE)
-    delivery = receive(shop, "product.updated")
+    with shop.remote.lock:
+        product_ids = sorted(shop.remote.products)[:3]
+    deliveries = [receive(shop, "product.updated", pid) for pid in product_ids]  # a bulk edit in the shop
     with run_on_commit():
-        webhook_delivery_process_task.apply(args=(delivery.pk,))
+        for delivery in deliveries:
+            webhook_delivery_process_task.apply(args=(delivery.pk,))
     assert published_tasks == [("integrations.feed_run", (feed.pk, FeedRun.Trigger.WEBHOOK), "feeds")]
-    delivery = refreshed(delivery)
-    assert delivery.status == WebhookDelivery.Status.PROCESSED and "Update products feed is queued" in delivery.outcome
+    first, *others = (refreshed(delivery) for delivery in deliveries)
+    assert first.status == WebhookDelivery.Status.PROCESSED and "Update products feed is queued" in first.outcome
+    assert all(o.status == WebhookDelivery.Status.PROCESSED and "will include it" in o.outcome for o in others)
 
 
 def test_product_updated_is_ignored_with_a_clear_outcome_when_the_store_has_no_products_feed(shop, published_tasks):
