@@ -54,8 +54,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--orders", type=int, default=10_000, help="orders for the feed-run import figure")
     parser.add_argument("--page-orders", type=int, default=1_000, help="orders for the queries-per-page figure")
-    parser.add_argument("--webhook-seconds", type=int, default=10, help="seconds of each wrk run (webhooks)")
-    parser.add_argument("--webhook-deliveries", type=int, default=10_000, help="distinct signed deliveries (webhooks)")
+    parser.add_argument("--webhook-seconds", type=int, default=8, help="seconds of each wrk run (webhooks)")
+    parser.add_argument("--webhook-deliveries", type=int, default=15_000, help="signed deliveries a round (webhooks)")
     parser.add_argument("--only", choices=["access", "orders", "dispatch", "webhooks"], help="run one section")
     args = parser.parse_args()
 
