@@ -92,6 +92,27 @@ def _celery_eager() -> Iterator[None]:
     yield
 
 
+# --- the WooCommerce sandbox on loopback (DESIGN section 9) ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Any]:
+    """A sandbox server per test module; tests create their own shops on it (unique slugs), so none share state."""
+    from printconnect.sandbox.server import start_sandbox
+
+    server = start_sandbox()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def loopback_allowed(settings: Any) -> None:
+    """Outbound HTTP may reach the loopback sandbox (refused by default), with short backoffs so retries are quick."""
+    settings.OUTBOUND_ALLOW_PRIVATE = True
+    settings.OUTBOUND_BACKOFF_BASE = 0.01
+    settings.OUTBOUND_BACKOFF_MAX = 0.05
+
+
 @pytest.fixture
 def run_on_commit(django_capture_on_commit_callbacks: Any) -> Any:
     """`with run_on_commit():` runs on_commit callbacks (queued emails, tasks) in a non-transactional test."""

@@ -7,7 +7,7 @@ go to artifacts/browser/.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +17,13 @@ from playwright.sync_api import Page, expect
 from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
 from printconnect.integrations.services import feeds_ensure_for_store
 from printconnect.orders.models import Order
-from printconnect.sandbox.server import SandboxServer, start_sandbox
+from printconnect.sandbox.server import SandboxServer
 from printconnect.sandbox.woocommerce import seed
 from printconnect.storefronts.models import Store
 from tests.factories.clients import ClientFactory
 from tests.factories.core import PASSWORD, StaffFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("loopback_allowed")]
 
 Shot = Callable[[Page, str], Path]
 
@@ -33,20 +33,6 @@ def page(page: Page) -> Page:
     page.set_default_timeout(15_000)
     page.set_viewport_size({"width": 1280, "height": 900})
     return page
-
-
-@pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    server = start_sandbox()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def _loopback_allowed(settings):
-    settings.OUTBOUND_ALLOW_PRIVATE = True
-    settings.OUTBOUND_BACKOFF_BASE = 0.01
-    settings.OUTBOUND_BACKOFF_MAX = 0.05
 
 
 def test_staff_runs_a_feed_and_resolves_an_error(page: Page, live_server: Any, sandbox: SandboxServer, shot: Shot):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -11,27 +10,12 @@ from printconnect.integrations.connectors.errors import RateLimitedError
 from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
 from printconnect.integrations.services import feed_run_execute, feed_run_start
 from printconnect.orders.models import Order, OrderItem
-from printconnect.sandbox.server import SandboxServer, start_sandbox
 from printconnect.sandbox.woocommerce import seed
 from printconnect.storefronts.models import Store
 from tests.factories.clients import ClientFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("loopback_allowed")]
 MANUAL = FeedRun.Trigger.MANUAL
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    server = start_sandbox()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def _loopback_allowed(settings):
-    settings.OUTBOUND_ALLOW_PRIVATE = True
-    settings.OUTBOUND_BACKOFF_BASE = 0.01
-    settings.OUTBOUND_BACKOFF_MAX = 0.05
 
 
 @pytest.fixture

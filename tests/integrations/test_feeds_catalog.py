@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -12,27 +11,12 @@ from printconnect.catalog.models import StoreProduct, StoreVariant
 from printconnect.catalog.services import store_variant_stock_set
 from printconnect.integrations.connectors.errors import RateLimitedError
 from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
-from printconnect.sandbox.server import SandboxServer, start_sandbox
 from printconnect.sandbox.woocommerce import seed
 from printconnect.sandbox.woocommerce.app import new_product, new_variation
 from tests.integrations.sandbox_shop import api_calls, connect_shop, run_feed, slug_for, touch
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("loopback_allowed")]
 K = Feed.Kind
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    server = start_sandbox()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def _loopback_allowed(settings):
-    settings.OUTBOUND_ALLOW_PRIVATE = True
-    settings.OUTBOUND_BACKOFF_BASE = 0.01
-    settings.OUTBOUND_BACKOFF_MAX = 0.05
 
 
 @pytest.fixture

@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
 from printconnect.orders.models import Order
-from printconnect.sandbox.server import SandboxServer, start_sandbox
 from printconnect.sandbox.woocommerce import seed
 from tests.integrations.sandbox_shop import api_calls, connect_shop, run_feed, slug_for, touch
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("loopback_allowed")]
 K = Feed.Kind
 AWAITING = "order.awaiting_payment"
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    server = start_sandbox()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def _loopback_allowed(settings):
-    settings.OUTBOUND_ALLOW_PRIVATE = True
-    settings.OUTBOUND_BACKOFF_BASE = 0.01
-    settings.OUTBOUND_BACKOFF_MAX = 0.05
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -17,7 +16,6 @@ from printconnect.core.permissions import Role
 from printconnect.integrations.models import Feed
 from printconnect.integrations.services import connections, store_connect, store_credentials_update
 from printconnect.integrations.services.connections import store_url_normalize
-from printconnect.sandbox.server import SandboxServer, start_sandbox
 from printconnect.storefronts.models import Store
 from tests.factories.clients import ClientFactory
 from tests.factories.core import StaffFactory
@@ -25,23 +23,9 @@ from tests.factories.storefronts import make_member, make_store
 from tests.integrations import loopback_sites
 from tests.integrations.loopback_sites import closed_port_url, site
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("loopback_allowed")]
 next_shop_number = itertools.count(1).__next__  # one sandbox store per test, parametrized ones too
 WOO = Store.Platform.WOOCOMMERCE
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    server = start_sandbox()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def _loopback_allowed(settings):
-    settings.OUTBOUND_ALLOW_PRIVATE = True
-    settings.OUTBOUND_BACKOFF_BASE = 0.01
-    settings.OUTBOUND_BACKOFF_MAX = 0.05
 
 
 @pytest.fixture

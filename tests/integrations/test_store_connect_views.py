@@ -4,37 +4,21 @@ HTTP. No secret ever appears in a page; a failed check re-renders the form with 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 
 import pytest
 from django.urls import reverse
 
 from printconnect.core.permissions import Role
 from printconnect.integrations.models import Feed
-from printconnect.sandbox.server import SandboxServer, start_sandbox
 from printconnect.storefronts.models import Store
 from tests.factories.clients import ClientFactory
 from tests.factories.core import PASSWORD, StaffFactory
 from tests.factories.storefronts import make_member, make_store
 from tests.integrations.loopback_sites import site
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("loopback_allowed")]
 next_shop_number = itertools.count(1).__next__  # one sandbox store per test, parametrized ones too
 CONNECT = reverse("portal:store_connect_woocommerce")
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    server = start_sandbox()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def _loopback_allowed(settings):
-    settings.OUTBOUND_ALLOW_PRIVATE = True
-    settings.OUTBOUND_BACKOFF_BASE = 0.01
-    settings.OUTBOUND_BACKOFF_MAX = 0.05
 
 
 @pytest.fixture

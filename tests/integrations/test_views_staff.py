@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -12,28 +10,13 @@ from printconnect.core.permissions import Role
 from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
 from printconnect.integrations.services import event_record, feed_run_execute, feeds_ensure_for_store
 from printconnect.orders.models import Order
-from printconnect.sandbox.server import SandboxServer, start_sandbox
 from printconnect.sandbox.woocommerce import seed
 from printconnect.storefronts.models import Store
 from tests.factories.clients import ClientFactory
 from tests.factories.core import StaffFactory
 from tests.factories.storefronts import make_member
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    server = start_sandbox()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def _loopback_allowed(settings):
-    settings.OUTBOUND_ALLOW_PRIVATE = True
-    settings.OUTBOUND_BACKOFF_BASE = 0.01
-    settings.OUTBOUND_BACKOFF_MAX = 0.05
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("loopback_allowed")]
 
 
 @pytest.fixture

@@ -17,20 +17,13 @@ from typing import Any
 import pytest
 import requests
 
-from printconnect.sandbox.server import SandboxServer, start_sandbox
+from printconnect.sandbox.server import SandboxServer
 from printconnect.sandbox.woocommerce import seed
 from printconnect.sandbox.woocommerce.app import Store, WooCommerceSandbox
 
 SAMPLE_ORDER = Path(__file__).resolve().parents[2] / ".." / "shared" / "platform-samples" / "woocommerce" / "order.json"
 NOW = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)
 API = "/wp-json/wc/v3"
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    server = start_sandbox()
-    yield server
-    server.stop()
 
 
 _counter = iter(range(10_000))

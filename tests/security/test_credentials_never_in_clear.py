@@ -18,7 +18,6 @@ from django.urls import reverse
 from printconnect.core.permissions import Role
 from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
 from printconnect.integrations.services import feed_run_execute, feeds_ensure_for_store
-from printconnect.sandbox.server import SandboxServer, start_sandbox
 from printconnect.sandbox.woocommerce import seed
 from printconnect.storefronts.models import Store
 from tests.factories.clients import ClientFactory
@@ -27,19 +26,7 @@ from tests.factories.storefronts import make_member
 
 WEBHOOK_SECRET = "whsec-never-shown-7f3a9c"
 
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    server = start_sandbox()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def _loopback_allowed(settings):
-    settings.OUTBOUND_ALLOW_PRIVATE = True
-    settings.OUTBOUND_BACKOFF_BASE = 0.01
-    settings.OUTBOUND_BACKOFF_MAX = 0.05
+pytestmark = pytest.mark.usefixtures("loopback_allowed")
 
 
 _STANDARD_RECORD_KEYS = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__)

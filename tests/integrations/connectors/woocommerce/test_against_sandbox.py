@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from printconnect.core.http import SafeSession
 from printconnect.integrations.connectors.errors import AuthRejectedError, RateLimitedError
 from printconnect.integrations.connectors.types import ConnectionConfig, OrderStatus
 from printconnect.integrations.connectors.woocommerce.connector import WooCommerceConnector
-from printconnect.sandbox.server import SandboxServer, start_sandbox
+from printconnect.sandbox.server import SandboxServer
 from printconnect.sandbox.woocommerce import seed
 from printconnect.sandbox.woocommerce.app import Store
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    server = start_sandbox()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

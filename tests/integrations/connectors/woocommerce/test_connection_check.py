@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 
 import pytest
 
 from printconnect.core.http import SafeSession
 from printconnect.integrations.connectors.types import ConnectionConfig
 from printconnect.integrations.connectors.woocommerce.connector import WooCommerceConnector
-from printconnect.sandbox.server import SandboxServer, start_sandbox
 from tests.integrations import loopback_sites
 from tests.integrations.loopback_sites import closed_port_url, site
 
 KEYS = "WooCommerce > Settings > Advanced > REST API"
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    server = start_sandbox()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

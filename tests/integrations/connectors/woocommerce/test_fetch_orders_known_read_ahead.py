@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -12,16 +11,9 @@ from printconnect.integrations.connectors.errors import RateLimitedError
 from printconnect.integrations.connectors.types import ConnectionConfig
 from printconnect.integrations.connectors.woocommerce import mapper
 from printconnect.integrations.connectors.woocommerce.connector import WooCommerceConnector
-from printconnect.sandbox.server import SandboxServer, start_sandbox
+from printconnect.sandbox.server import SandboxServer
 from printconnect.sandbox.woocommerce import seed
 from printconnect.sandbox.woocommerce.app import Store
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    server = start_sandbox()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
