@@ -156,6 +156,10 @@ OUTBOUND_ALLOW_PRIVATE = env.bool("OUTBOUND_ALLOW_PRIVATE", default=False)
 # worker; the next trigger resumes from its cursor. Well above the slowest page with its HTTP retries.
 FEED_RUN_STALE_AFTER_SECONDS = env.int("FEED_RUN_STALE_AFTER_SECONDS", default=15 * 60)
 
+# The webhook endpoint only stores a delivery; a task queues the processing of all stored deliveries, kicked at
+# most this often per web process (0: at once, for every delivery; the tests use that).
+WEBHOOK_QUEUE_EVERY_SECONDS = env.float("WEBHOOK_QUEUE_EVERY_SECONDS", default=1.0)
+
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 
 LANGUAGE_CODE = "en-gb"

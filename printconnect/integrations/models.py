@@ -155,6 +155,8 @@ class WebhookDelivery(models.Model):
     headers = models.JSONField(default=dict, blank=True)
     body = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # When its processing task was queued: the endpoint only stores deliveries; a task queues them in batches.
+    queued_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.TextField(blank=True)
@@ -165,7 +167,10 @@ class WebhookDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["store", "delivery_id"], name="integrations_webhook_delivery_once")
         ]
-        indexes = [models.Index(fields=["status", "received_at"])]
+        indexes = [
+            models.Index(fields=["status", "received_at"]),
+            models.Index(fields=["received_at"], condition=Q(queued_at__isnull=True), name="integrations_wh_unqueued"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.topic or 'webhook'} {self.delivery_id} · {self.store}"

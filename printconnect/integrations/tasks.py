@@ -105,3 +105,11 @@ def webhook_delivery_process_task(self, delivery_id: int) -> None:
         retry_after = getattr(exc, "retry_after", None)  # the store's Retry-After wins over our backoff
         countdown = retry_after if retry_after is not None else min(2**self.request.retries * 15, 1800)
         raise self.retry(exc=exc, countdown=min(countdown, settings.TASK_RETRY_COUNTDOWN_MAX)) from exc
+
+
+@shared_task(name="integrations.webhook_deliveries_queue", queue="webhooks", ignore_result=True)
+def webhook_deliveries_queue_task() -> int:
+    """Kicked by the webhook endpoint (at most once a second per web process) and swept by beat every 30 s."""
+    from printconnect.integrations.services import webhook_deliveries_queue
+
+    return webhook_deliveries_queue()

@@ -1,7 +1,8 @@
 """The inbound webhook endpoint: POST /webhooks/<platform>/<store token>/ (STYLE G.7).
 
 Verify the signature on the raw body before anything is parsed, store the delivery once, answer at once, and
-process it in a task. Stores do not wait for us: WooCommerce gives up on a slow endpoint and never retries.
+process it in a task (queued within a second by a batch task, so the request does not wait for the broker).
+Stores do not wait for us: WooCommerce gives up on a slow endpoint and never retries.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ import logging
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.views.decorators.csrf import csrf_exempt
-from kombu.exceptions import OperationalError
 
-from printconnect.integrations.services import webhook_delivery_record, webhook_store_for, webhook_verify
-from printconnect.integrations.tasks import webhook_delivery_process_task
+from printconnect.integrations.services import (
+    webhook_deliveries_kick,
+    webhook_delivery_record,
+    webhook_store_for,
+    webhook_verify,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,16 +52,7 @@ def webhook_receive(request: HttpRequest, platform: str, store_token: str) -> Ht
             "The webhook signature does not match; check that the webhook's secret in the store is the one "
             "saved in printconnect for this store.",
         )
-    delivery, created = webhook_delivery_record(store=store, headers=request.headers, body=body)
+    _, created = webhook_delivery_record(store=store, headers=request.headers, body=body)
     if created:
-        transaction.on_commit(lambda: _queue(delivery.pk))
+        transaction.on_commit(webhook_deliveries_kick)
     return _text(200, "ok" if created else "ok (already received)")
-
-
-def _queue(delivery_id: int) -> None:
-    try:
-        webhook_delivery_process_task.delay(delivery_id)
-    except OperationalError:
-        # The broker is down: the delivery is stored (pending) and the store got its 200; the next scheduled
-        # import brings the order in regardless. Answering 500 would not help: WooCommerce never retries.
-        logger.exception("integrations.webhook.queue_failed", extra={"delivery_id": delivery_id})

@@ -19,6 +19,8 @@ from printconnect.integrations.services.feeds import (
     order_import_one,
 )
 from printconnect.integrations.services.webhooks import (
+    webhook_deliveries_kick,
+    webhook_deliveries_queue,
     webhook_delivery_fail,
     webhook_delivery_process,
     webhook_delivery_record,
@@ -38,6 +40,8 @@ __all__ = [
     "store_connect",
     "store_credentials_update",
     "store_url_normalize",
+    "webhook_deliveries_kick",
+    "webhook_deliveries_queue",
     "webhook_delivery_fail",
     "webhook_delivery_process",
     "webhook_delivery_record",

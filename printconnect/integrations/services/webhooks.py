@@ -13,11 +13,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from printconnect.integrations.connectors import registry
 from printconnect.integrations.connectors.base import Capability, Connector
@@ -33,7 +35,7 @@ from printconnect.integrations.connectors.woocommerce import constants as woocom
 from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent, WebhookDelivery
 from printconnect.integrations.services.events import event_record
 from printconnect.integrations.services.feeds import connector_for_store, order_import_one
-from printconnect.integrations.tasks import feed_run_task
+from printconnect.integrations.tasks import feed_run_task, webhook_deliveries_queue_task, webhook_delivery_process_task
 from printconnect.orders.models import Order
 from printconnect.storefronts.models import Store
 
@@ -196,33 +198,92 @@ def webhook_delivery_record(*, store: Store, headers: Mapping[str, str], body: b
         headers=_kept_headers(store.platform, headers),
         body=text,
     )
-    try:
-        _insert_once(delivery)
-    except IntegrityError:
-        existing = WebhookDelivery.objects.filter(store=store, delivery_id=delivery_id).first()
-        if existing is None:  # not the unique constraint after all
-            raise
-        return existing, False
+    if not _insert_once(delivery):
+        return WebhookDelivery.objects.get(store=store, delivery_id=delivery_id), False
     return delivery, True
 
 
-def _insert_once(delivery: WebhookDelivery) -> None:
-    """One INSERT, the only write of a delivery; raises IntegrityError when the key is taken."""
+_INSERT_FIELDS = [f for f in WebhookDelivery._meta.concrete_fields if not f.primary_key]
+
+
+def _insert_once(delivery: WebhookDelivery) -> bool:
+    """One INSERT, the only write of a delivery; False when (store, delivery id) is taken.
+
+    Written as SQL because this is the endpoint's hot path: the ORM's INSERT compiler cost more than the INSERT
+    itself. ON CONFLICT DO NOTHING answers a duplicate without an exception or a savepoint.
+    """
     connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in _INSERT_FIELDS)
+    values = [field.get_db_prep_save(getattr(delivery, field.attname), connection) for field in _INSERT_FIELDS]
+    table, placeholders = quote(WebhookDelivery._meta.db_table), ", ".join(["%s"] * len(values))
+    key, pk = f"{quote('store_id')}, {quote('delivery_id')}", quote("id")
+    # Names come from the model's metadata; every value is a bound parameter.
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT ({key}) DO NOTHING RETURNING {pk}"  # noqa: S608
     if connection.vendor == "postgresql":
-        with transaction.atomic():
-            # A delivery is only a hint (the import feed polls anyway), so the few a database crash could lose in
-            # the instant after answering cost nothing; waiting for the WAL flush would halve the throughput.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            delivery.save(force_insert=True)
-    elif connection.in_atomic_block:
-        with transaction.atomic():  # a savepoint: a duplicate must not break the caller's transaction
-            delivery.save(force_insert=True)
+        with transaction.atomic(), connection.cursor() as cursor:
+            # A delivery is only a hint (the import feed polls anyway), so the few a database crash could lose
+            # in the instant after answering cost nothing; waiting for the WAL flush would halve the throughput.
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            cursor.execute(sql, values)
+            row = cursor.fetchone()
     else:
-        # A lone statement in autocommit: SQLite's write lock is held for the INSERT alone, not for the ORM work
-        # around it as under BEGIN IMMEDIATE, so web processes storing deliveries at once rarely wait for each other.
-        delivery.save(force_insert=True)
+        # A lone statement in autocommit: SQLite's write lock is held for the INSERT alone (not from a BEGIN
+        # IMMEDIATE on), so web processes storing deliveries at once rarely wait for each other.
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            row = cursor.fetchone()
+    if row is None:
+        return False
+    delivery.pk = row[0]
+    delivery._state.adding = False
+    return True
+
+
+# --- queueing ---------------------------------------------------------------------------------------------------------
+
+QUEUE_BATCH = 500
+_last_kick = 0.0  # per web process (time.monotonic)
+
+
+def webhook_deliveries_kick() -> None:
+    """After storing a delivery: make sure a queueing task runs soon, publishing at most one a second per web
+    process. Publishing one task per delivery from the request halved the endpoint's throughput; now the task
+    publishes the processing tasks of every delivery stored meanwhile, one second later, from a worker."""
+    global _last_kick
+    every = settings.WEBHOOK_QUEUE_EVERY_SECONDS
+    now = time.monotonic()
+    if every and now - _last_kick < every:
+        return  # a queueing task is already due within `every` seconds and will see this delivery
+    _last_kick = now
+    try:
+        webhook_deliveries_queue_task.apply_async(countdown=every or None)
+    except KombuOperationalError:
+        # The broker is down: the delivery is stored (pending) and the store got its 200; the beat sweep queues
+        # it once the broker is back. Answering 500 would not help: WooCommerce never retries.
+        logger.exception("integrations.webhook.queue_failed")
+
+
+def webhook_deliveries_queue() -> int:
+    """Queue a processing task for every stored delivery not queued yet; returns how many it queued."""
+    queued = 0
+    skip_locked = transaction.get_connection().features.has_select_for_update_skip_locked
+    while True:
+        now = timezone.now()
+        with transaction.atomic():
+            batch = list(
+                WebhookDelivery.objects.select_for_update(skip_locked=skip_locked)
+                .filter(queued_at__isnull=True, received_at__lte=now)
+                .order_by("received_at", "pk")
+                .values_list("pk", flat=True)[:QUEUE_BATCH]
+            )
+            if not batch:
+                return queued
+            # `now` marks this batch as ours: a concurrent queuer (SQLite has no row locks) claims only the rest.
+            WebhookDelivery.objects.filter(pk__in=batch, queued_at__isnull=True).update(queued_at=now)
+            mine = list(WebhookDelivery.objects.filter(pk__in=batch, queued_at=now).values_list("pk", flat=True))
+            transaction.on_commit(lambda ids=mine: [webhook_delivery_process_task.delay(pk) for pk in ids])
+        queued += len(mine)
 
 
 # --- processing ------------------------------------------------------------------------------------------------------

@@ -65,8 +65,32 @@ def test_a_duplicate_delivery_queues_nothing(client, shop, run_on_commit, publis
     with run_on_commit():
         assert post(client, shop.url, body, headers).status_code == 200
     [delivery] = deliveries(shop.store)
-    assert published_tasks == [("integrations.webhook_process", (delivery.pk,), "webhooks")]
+    assert published_tasks == [("integrations.webhook_deliveries_queue", (), "webhooks")]
     assert delivery.status == WebhookDelivery.Status.PENDING  # queued, not run: the answer did not wait
+
+
+def test_a_burst_of_deliveries_costs_one_queueing_task_which_queues_each_once(
+    client, shop, run_on_commit, published_tasks, settings
+):
+    settings.WEBHOOK_QUEUE_EVERY_SECONDS = 60
+    from printconnect.integrations.services import webhook_deliveries_queue, webhooks
+
+    webhooks._last_kick = 0.0
+    for order_id in list(shop.remote.orders)[:3]:
+        body, headers = shop.request("order.updated", order_id)
+        with run_on_commit():
+            assert post(client, shop.url, body, headers).status_code == 200
+    stored = deliveries(shop.store)
+    assert len(stored) == 3 and all(d.queued_at is None for d in stored)
+    assert published_tasks == [("integrations.webhook_deliveries_queue", (), "webhooks")]
+    with run_on_commit():
+        assert webhook_deliveries_queue() == 3
+    assert sorted(args for name, args, _ in published_tasks if name == "integrations.webhook_process") == sorted(
+        (d.pk,) for d in stored
+    )
+    assert all(d.queued_at is not None for d in deliveries(shop.store))
+    with run_on_commit():
+        assert webhook_deliveries_queue() == 0  # queued once: a second sweep finds nothing
 
 
 def test_two_deliveries_sharing_woocommerces_delivery_id_within_a_second_are_both_kept(client, shop, run_on_commit):
