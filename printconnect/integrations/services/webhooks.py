@@ -220,19 +220,17 @@ def _insert_once(delivery: WebhookDelivery) -> bool:
     key, pk = f"{quote('store_id')}, {quote('delivery_id')}", quote("id")
     # Names come from the model's metadata; every value is a bound parameter.
     sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT ({key}) DO NOTHING RETURNING {pk}"  # noqa: S608
-    if connection.vendor == "postgresql":
-        with transaction.atomic(), connection.cursor() as cursor:
-            # A delivery is only a hint (the import feed polls anyway), so the few a database crash could lose
-            # in the instant after answering cost nothing; waiting for the WAL flush would halve the throughput.
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            cursor.execute(sql, values)
-            row = cursor.fetchone()
-    else:
-        # A lone statement in autocommit: SQLite's write lock is held for the INSERT alone (not from a BEGIN
-        # IMMEDIATE on), so web processes storing deliveries at once rarely wait for each other.
-        with connection.cursor() as cursor:
-            cursor.execute(sql, values)
-            row = cursor.fetchone()
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:  # never a caller's whole transaction
+        # A delivery is only a hint (the import feed polls anyway), so the few a database crash could lose in the
+        # instant after answering cost nothing; waiting for the WAL flush would cut the throughput by two thirds.
+        # set_config(..., true) in RETURNING makes that so for this one statement's own transaction, without a
+        # BEGIN/SET LOCAL/COMMIT round trip each.
+        sql += ", set_config('synchronous_commit', 'off', true)"
+    # A lone statement in autocommit: on SQLite the write lock is held for the INSERT alone (not from a BEGIN
+    # IMMEDIATE on), so web processes storing deliveries at once rarely wait for each other.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
     if row is None:
         return False
     delivery.pk = row[0]
