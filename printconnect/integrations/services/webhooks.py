@@ -152,12 +152,16 @@ def webhook_delivery_id(*, store: Store, headers: Mapping[str, str], body: bytes
     WooCommerce's delivery id is wp_hash(webhook id . current second), so two different deliveries of one webhook
     in the same second (a bulk edit, Action Scheduler sending a batch) share it; the body's digest tells them apart
     while a true re-delivery (same id, same body) keeps its key. Unsigned deliveries (the ping) are keyed by the body
-    alone, so an unsigned request can never claim the id of a real delivery still to come.
+    alone, so an unsigned request can never claim the id of a real delivery still to come. The only unsigned
+    delivery that passes verification is the ping, kept once per store: a ping carries nothing to act on, and
+    anyone holding the store's URL could otherwise store one row per made-up webhook id.
     """
-    body_digest = hashlib.sha256(body).hexdigest()
     names = _PLATFORM_HEADERS.get(store.platform)
     signed = names is not None and _header(headers, names.signature) is not None
-    given = (_header(headers, names.delivery) or "").strip() if names is not None and signed else ""
+    if not signed:
+        return "ping"
+    body_digest = hashlib.sha256(body).hexdigest()
+    given = (_header(headers, names.delivery) or "").strip()
     if not given:
         return f"sha256:{body_digest}"
     if len(given) > 64 or not given.isascii() or not given.isprintable():

@@ -303,3 +303,10 @@ def test_a_deleted_store_answers_404_at_once(client, shop):
     WebhookDelivery.objects.filter(store=shop.store).delete()
     shop.store.delete()
     assert post(client, shop.url, body, headers).status_code == 404
+
+
+def test_pings_with_made_up_webhook_ids_store_one_row_per_store(client, shop, run_on_commit):
+    with run_on_commit():
+        for webhook_id in range(1, 51):
+            assert post(client, shop.url, f"webhook_id={webhook_id}".encode(), {}).status_code == 200
+    assert [d.delivery_id for d in deliveries(shop.store)] == ["ping"]
