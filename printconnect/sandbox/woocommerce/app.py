@@ -1244,12 +1244,9 @@ def parse_wp_date(name: str, raw: str, tz: timezone) -> datetime:
 
 
 def _filter_dates(records: list[dict[str, Any]], params: dict[str, str], tz: timezone) -> list[dict[str, Any]]:
-    gmt = _bool_param(params, "dates_are_gmt")
-
-    def column(record: dict[str, Any], field_name: str) -> datetime:
-        value: datetime = record[field_name]
-        return value.astimezone(UTC if gmt else tz).replace(tzinfo=None)
-
+    # The limit is a wall time in UTC (dates_are_gmt) or in the site's zone; stored dates are aware, so comparing
+    # them with the limit made aware once is the same test without converting every record on every page.
+    zone = UTC if _bool_param(params, "dates_are_gmt") else tz
     for name, field_name, after in (
         ("after", "date_created", True),
         ("before", "date_created", False),
@@ -1257,11 +1254,11 @@ def _filter_dates(records: list[dict[str, Any]], params: dict[str, str], tz: tim
         ("modified_before", "date_modified", False),
     ):
         if params.get(name):
-            limit = parse_wp_date(name, params[name], tz)
+            limit = parse_wp_date(name, params[name], tz).replace(tzinfo=zone)
             if after:
-                records = [r for r in records if column(r, field_name) > limit]
+                records = [r for r in records if r[field_name] > limit]
             else:
-                records = [r for r in records if column(r, field_name) < limit]
+                records = [r for r in records if r[field_name] < limit]
     return records
 
 
