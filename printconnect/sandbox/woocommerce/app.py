@@ -115,10 +115,23 @@ def wc_date(value: datetime | None, tz: timezone) -> str | None:
 
 def render(value: Any, *, base: str, tz: timezone, key: str = "") -> Any:
     """A stored record as JSON: datetimes as site-local (`date_x`) or UTC (`date_x_gmt`) strings, URLs absolute."""
+    return _render(value, base, tz, key)
+
+
+_SCALARS = frozenset({int, float, bool, type(None), Decimal})
+
+
+def _render(value: Any, base: str, tz: timezone, key: str) -> Any:
+    # Called for every value of every record a list page returns: the common kinds are tested first, by exact type.
+    kind = type(value)
+    if kind is str:
+        return base + value[len(BASE_MARK) :] if value.startswith(BASE_MARK) else value
+    if kind in _SCALARS:
+        return value
     if isinstance(value, dict):
-        return {k: render(v, base=base, tz=tz, key=k) for k, v in value.items()}
+        return {k: _render(v, base, tz, k) for k, v in value.items()}
     if isinstance(value, list):
-        return [render(v, base=base, tz=tz, key=key) for v in value]
+        return [_render(v, base, tz, key) for v in value]
     if isinstance(value, datetime):
         return wc_date(value, UTC if key.endswith("_gmt") else tz)
     if isinstance(value, str) and value.startswith(BASE_MARK):
