@@ -1269,10 +1269,15 @@ def _filter_dates(records: list[dict[str, Any]], params: dict[str, str], tz: tim
         if params.get(name):
             limit = parse_wp_date(name, params[name], tz).replace(tzinfo=zone)
             if after:
-                records = [r for r in records if r[field_name] > limit]
+                records = [r for r in records if _aware(r[field_name]) > limit]
             else:
-                records = [r for r in records if r[field_name] < limit]
+                records = [r for r in records if _aware(r[field_name]) < limit]
     return records
+
+
+def _aware(value: datetime) -> datetime:
+    """Stored dates are aware; one set naive (by hand, in a test) counts as the machine's local time."""
+    return value if value.tzinfo is not None else value.astimezone()
 
 
 def _sort(
