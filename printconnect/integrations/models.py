@@ -73,6 +73,8 @@ class FeedRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # Moved forward after every page; a running run whose heartbeat stopped long ago lost its worker.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The Celery task running it: a redelivery of the same task (its worker died) takes the run over at once.
+    task_id = models.CharField(max_length=64, blank=True)
     seen = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)

@@ -33,7 +33,7 @@ def feed_run_task(self, feed_id: int, trigger: str) -> None:
             self.request.id, feed_id, deliveries.lost,
         )  # fmt: skip
         since = datetime.fromtimestamp(deliveries.first_at, tz=UTC)
-        feed_run_give_up(feed=feed, since=since, lost=deliveries.lost)
+        feed_run_give_up(feed=feed, since=since, lost=deliveries.lost, task_id=self.request.id or "")
         return
     if deliveries.attempt > 1:
         logger.warning(
@@ -41,13 +41,14 @@ def feed_run_task(self, feed_id: int, trigger: str) -> None:
             self.request.id, feed_id, deliveries.lost,
         )  # fmt: skip
     try:
-        run = feed_run_execute(feed=feed, trigger=trigger)
+        run = feed_run_execute(feed=feed, trigger=trigger, task_id=self.request.id or "")
     except ConnectorError as exc:  # only Retry-kind failures reach here; they were recorded as events
         countdown = getattr(exc, "retry_after", None) or min(2**self.request.retries * 30, 3600)
         raise self.retry(exc=exc, countdown=min(countdown, settings.TASK_RETRY_COUNTDOWN_MAX)) from exc
     if run.status == FeedRun.Status.SKIPPED and deliveries.attempt > 1:
-        # Most likely skipped because of the run this task's dead delivery left, which looks alive until its
-        # heartbeat goes stale: come back then and take it over from its cursor.
+        # Skipped although this task's own dead run is taken over at once: another trigger's run is under way,
+        # or the dead run was opened before its task id was known. Come back once that run's heartbeat could be
+        # stale and take it over from its cursor.
         raise self.retry(countdown=settings.FEED_RUN_STALE_AFTER_SECONDS + 1)
 
 

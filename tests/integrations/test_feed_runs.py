@@ -213,3 +213,14 @@ def test_a_cancellation_after_production_started_is_an_error_not_a_cancel(shop):
     assert event.severity == "error" and event.object_id == order.external_id and order.number in event.message
     feed_run_execute(feed=feed, trigger=MANUAL)  # the same state again: no new event, no second count
     assert IntegrationEvent.objects.get(pk=event.pk).count == 1
+
+
+def test_a_redelivered_task_takes_its_own_dead_run_over_at_once(shop):
+    _, _, feed = shop
+    dead = feed_run_start(feed=feed, trigger=MANUAL, task_id="task-1")  # its worker died; heartbeat still fresh
+    other = feed_run_start(feed=feed, trigger=FeedRun.Trigger.SCHEDULE, task_id="task-2")
+    assert other.status == FeedRun.Status.SKIPPED
+    again = feed_run_start(feed=feed, trigger=MANUAL, task_id="task-1")
+    assert again.status == FeedRun.Status.RUNNING and again.task_id == "task-1"
+    dead.refresh_from_db()
+    assert dead.status == FeedRun.Status.FAILED and "Abandoned" in dead.log

@@ -142,13 +142,18 @@ def feeds_dispatch(*, now: datetime | None = None) -> int:
 # --- feed runs ------------------------------------------------------------------------------------------------------
 
 
-def feed_run_start(*, feed: Feed, trigger: str) -> FeedRun:
-    """Open a run, or record a skipped one when another run of this feed is under way (one at a time per feed)."""
+def feed_run_start(*, feed: Feed, trigger: str, task_id: str = "") -> FeedRun:
+    """Open a run, or record a skipped one when another run of this feed is under way (one at a time per feed).
+
+    A running run is taken over when its heartbeat is stale, or at once when it belongs to this very task: a task
+    is delivered again only after the worker running it died (acks_late), so that run has nobody left.
+    """
     with transaction.atomic():
         Feed.objects.select_for_update().get(pk=feed.pk)  # the per-feed lock
         now = timezone.now()  # after the lock: a trigger that waited for it judges staleness as of now
         running = FeedRun.objects.filter(feed=feed, status=FeedRun.Status.RUNNING).first()
-        if running is not None and (running.heartbeat_at or running.started_at) > now - _stale_run_after():
+        own = running is not None and bool(task_id) and running.task_id == task_id
+        if running is not None and not own and (running.heartbeat_at or running.started_at) > now - _stale_run_after():
             return FeedRun.objects.create(
                 feed=feed,
                 trigger=trigger,
@@ -162,16 +167,16 @@ def feed_run_start(*, feed: Feed, trigger: str) -> FeedRun:
             running.finished_at = now
             running.log += "\nAbandoned: its worker stopped; the next run resumed from the saved cursor."
             running.save(update_fields=["status", "finished_at", "log"])
-        return FeedRun.objects.create(feed=feed, trigger=trigger, started_at=now, heartbeat_at=now)
+        return FeedRun.objects.create(feed=feed, trigger=trigger, started_at=now, heartbeat_at=now, task_id=task_id)
 
 
-def feed_run_execute(*, feed: Feed, trigger: str) -> FeedRun:
+def feed_run_execute(*, feed: Feed, trigger: str, task_id: str = "") -> FeedRun:
     """Run one feed now. Connector failures end the run with an event; they are not raised to the caller,
     except Retry-kind failures, which are re-raised after being recorded so the task can retry with backoff."""
     feed = Feed.objects.select_related("store", "store__client").get(pk=feed.pk)
     if feed.is_outbound and not feed.store.is_live:
         return _skip_in_test_mode(feed, trigger)
-    run = feed_run_start(feed=feed, trigger=trigger)
+    run = feed_run_start(feed=feed, trigger=trigger, task_id=task_id)
     if run.status == FeedRun.Status.SKIPPED:
         return run
     handlers = {

@@ -13,19 +13,17 @@ from printconnect.integrations.services.events import event_record
 
 
 @transaction.atomic
-def feed_run_give_up(*, feed: Feed, since: datetime, lost: int) -> FeedRun | None:
+def feed_run_give_up(*, feed: Feed, since: datetime, lost: int, task_id: str = "") -> FeedRun | None:
     """Close the run the given-up task left running and record an Error; returns that run, if any was left.
 
-    That run is the feed's running run opened since the task was first delivered: one run per feed runs at a time,
+    That run is the one this task opened (its task id), else the feed's running run opened since the task was
+    first delivered: one run per feed runs at a time,
     and while the dead one still looked alive any other trigger was recorded as skipped. The feed's cursor stays
     where the last committed page left it, so the next run resumes there.
     """
     Feed.objects.select_for_update().get(pk=feed.pk)  # the per-feed lock, as feed_run_start takes it
-    run = (
-        FeedRun.objects.filter(feed=feed, status=FeedRun.Status.RUNNING, started_at__gte=since)
-        .order_by("-started_at", "-pk")
-        .first()
-    )
+    running = FeedRun.objects.filter(feed=feed, status=FeedRun.Status.RUNNING, started_at__gte=since)
+    run = (running.filter(task_id=task_id) if task_id else running).order_by("-started_at", "-pk").first()
     if run is not None:
         run.status = FeedRun.Status.FAILED
         run.finished_at = timezone.now()
