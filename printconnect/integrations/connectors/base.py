@@ -93,11 +93,13 @@ class Connector(ABC):
         cursor: str | None = None,
         known: KnownStates | None = None,
         read_ahead: bool = False,
+        held_only: bool = False,
     ) -> Iterator[Page[ExternalOrder]]:
         """Orders changed since `updated_since`, a page at a time.
 
         `known`: orders the caller holds in the state the store reports are not mapped, only listed by id in the
-        page's `unchanged` (a re-run over the same orders then costs little more than the download). `read_ahead`:
+        page's `unchanged` (a re-run over the same orders then costs little more than the download); with
+        `held_only`, orders the caller does not hold are not fetched either, only listed in `not_held`. `read_ahead`:
         the next page is downloaded while the caller handles this one; the caller must not use the connector
         meanwhile. Failures still surface in page order.
         """

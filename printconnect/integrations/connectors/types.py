@@ -181,6 +181,7 @@ class Page(Generic[T]):
     next_cursor: str | None = None
     errors: Sequence[MappingError] = ()
     unchanged: Sequence[str] = ()
+    not_held: Sequence[str] = ()  # with `held_only`: ids of orders the caller does not hold, neither fetched nor mapped
 
 
 @dataclass(frozen=True)

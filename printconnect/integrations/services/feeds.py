@@ -304,13 +304,17 @@ class _HeldStates:
         return self.states
 
 
-def _order_pages(feed: Feed, connector: Connector, held: _HeldStates) -> Iterable[Page[ExternalOrder]]:
-    """The orders changed since the last run, resuming at the saved cursor; unchanged known orders stay unmapped."""
+def _order_pages(
+    feed: Feed, connector: Connector, held: _HeldStates, *, held_only: bool = False
+) -> Iterable[Page[ExternalOrder]]:
+    """The orders changed since the last run, resuming at the saved cursor; unchanged known orders stay unmapped
+    (and, with held_only, orders not here are not even fetched)."""
     return connector.fetch_orders(
         updated_since=_since(feed, feed.store.activation_date),
         cursor=feed.cursor or None,
         known=held,
         read_ahead=True,  # the handlers below do not call the connector while walking the pages
+        held_only=held_only,
     )
 
 
@@ -353,9 +357,9 @@ def _orders_update(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
     """
     store = feed.store
     held = _HeldStates(store)
-    for page in _order_pages(feed, connector, held):
-        run.seen += len(page.unchanged)
-        run.skipped += len(page.unchanged)
+    for page in _order_pages(feed, connector, held, held_only=True):
+        run.seen += len(page.unchanged) + len(page.not_held)
+        run.skipped += len(page.unchanged) + len(page.not_held)  # unchanged, or not here (the import feed's job)
         known = held.of(page.items)
         for order in page.items:
             run.seen += 1

@@ -9,9 +9,9 @@ from __future__ import annotations
 import ipaddress
 import socket
 import ssl
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -59,6 +59,7 @@ class RawPage:
     page: int
     total_pages: int | None
     next_cursor: str | None
+    query: Mapping[str, Any] = field(default_factory=dict)  # the parameters it was asked with
 
 
 def wc_datetime(value: datetime) -> str:
@@ -209,23 +210,30 @@ class WooCommerceClient:
         self,
         path: str,
         *,
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
         start_page: int = 1,
         read_ahead: bool = False,
     ) -> Iterator[RawPage]:
         """Walk a list endpoint from `start_page` using `X-WP-TotalPages`; each page says where to resume.
 
         With `read_ahead`, the next page is requested on a background thread as soon as this one is in, so the store
-        prepares it while the caller handles this one; its failure is raised when the caller asks for it.
+        prepares it while the caller handles this one; its failure is raised when the caller asks for it. `params`
+        may be a callable, asked again before each page is requested (a caller can change what it asks for).
         """
+
+        def query_for(number: int) -> dict[str, Any]:
+            current = params() if callable(params) else params
+            return {**(current or {}), "per_page": PER_PAGE, "page": number}
+
         page = start_page
         executor = (
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="woocommerce-read-ahead") if read_ahead else None
         )
         ahead: Future[requests.Response] | None = None
+        ahead_query: dict[str, Any] = {}
         try:
             while True:
-                query = {**(params or {}), "per_page": PER_PAGE, "page": page}
+                query = ahead_query if ahead else query_for(page)
                 response = _read_body(ahead.result()) if ahead else self.request("GET", path, params=query)
                 ahead = None
                 try:
@@ -246,8 +254,9 @@ class WooCommerceClient:
                 if next_cursor is not None and executor is not None:
                     # The thread only waits for the store (status and headers); the body is read here when asked
                     # for: reading it there would make the thread fight this one for the GIL at every chunk.
-                    ahead = executor.submit(self.request, "GET", path, params={**query, "page": page + 1}, stream=True)
-                yield RawPage(items=items, page=page, total_pages=total_pages, next_cursor=next_cursor)
+                    ahead_query = query_for(page + 1)
+                    ahead = executor.submit(self.request, "GET", path, params=ahead_query, stream=True)
+                yield RawPage(items=items, page=page, total_pages=total_pages, next_cursor=next_cursor, query=query)
                 if next_cursor is None:
                     return
                 page += 1
@@ -293,7 +302,9 @@ class WooCommerceClient:
         created_after: datetime | None = None,
         start_page: int = 1,
         read_ahead: bool = False,
+        fields: Callable[[], Sequence[str] | None] | None = None,
     ) -> Iterator[RawPage]:
+        """`fields`, asked before each page: the top-level fields to ask for (WordPress's `_fields`), None for all."""
         # Ascending ids keep page boundaries stable while orders arrive (new ones go to the end).
         params: dict[str, Any] = {"status": "any", "orderby": "id", "order": "asc"}
         if modified_after is not None or created_after is not None:
@@ -302,10 +313,27 @@ class WooCommerceClient:
             params["modified_after"] = wc_datetime(modified_after)
         if created_after is not None:
             params["after"] = wc_datetime(created_after)
-        return self.pages("orders", params=params, start_page=start_page, read_ahead=read_ahead)
+
+        def current() -> dict[str, Any]:
+            wanted = fields() if fields is not None else None
+            return {**params, "_fields": ",".join(wanted)} if wanted else params
+
+        return self.pages("orders", params=current, start_page=start_page, read_ahead=read_ahead)
 
     def get_order(self, order_id: str) -> dict[str, Any]:
         return self._object("GET", f"orders/{_id(order_id)}")
+
+    def get_orders(self, order_ids: Sequence[str]) -> list[Any]:
+        """The full records of up to 100 orders in one request, whatever their status (deleted ones are absent)."""
+        if not order_ids:
+            return []
+        if len(order_ids) > PER_PAGE:
+            raise ValueError(f"Ask for at most {PER_PAGE} orders at a time, not {len(order_ids)}.")
+        params = {"include": ",".join(_id(i) for i in order_ids), "per_page": PER_PAGE, "status": "any"}
+        data = self.json("GET", "orders", params=params)
+        if not isinstance(data, list):
+            raise BadResponseError(f"WooCommerce answered the order list with a {type(data).__name__}, not a list.")
+        return data
 
     def update_order_status(self, order_id: str, status: str) -> dict[str, Any]:
         return self._object("PUT", f"orders/{_id(order_id)}", json={"status": status})

@@ -130,12 +130,20 @@ class WooCommerceConnector(Connector):
         cursor: str | None = None,
         known: KnownStates | None = None,
         read_ahead: bool = False,
+        held_only: bool = False,
     ) -> Iterator[Page[ExternalOrder]]:
         """Orders modified since `updated_since` (any status), oldest id first, 100 a page.
 
         The cursor is the number of the next page as a string; resume with the same `updated_since`. `known` and
-        `read_ahead` as in `Connector.fetch_orders`.
+        `read_ahead` as in `Connector.fetch_orders`. With `known`, each page is listed with only the fields that
+        tell an order's state, and the full records of the new and changed ones follow in one request: a run over
+        orders printconnect already holds moves a tenth of the data.
         """
+        if known is not None:
+            yield from self._orders_against_known(
+                updated_since, cursor, known, read_ahead=read_ahead, held_only=held_only
+            )
+            return
         pages = self.client.list_orders(
             modified_after=updated_since, start_page=page_from_cursor(cursor), read_ahead=read_ahead
         )
@@ -159,6 +167,73 @@ class WooCommerceConnector(Connector):
                 if updated_since is None or order.updated_at >= updated_since:
                     items.append(order)
             yield Page(items=items, next_cursor=raw.next_cursor, errors=errors, unchanged=unchanged)
+
+    def _orders_against_known(
+        self,
+        updated_since: datetime | None,
+        cursor: str | None,
+        known: KnownStates,
+        *,
+        read_ahead: bool,
+        held_only: bool,
+    ) -> Iterator[Page[ExternalOrder]]:
+        """While most orders of a page are held unchanged, pages are listed with only the fields that tell an order's
+        state and the full records of the new and changed ones follow in one request: a run over orders
+        printconnect holds moves a tenth of the data. While most are new, pages come in full at once."""
+        light = True  # the next list request asks for the state fields only
+
+        def fields() -> tuple[str, ...] | None:
+            return mapper.ORDER_STATE_FIELDS if light else None
+
+        pages = self.client.list_orders(
+            modified_after=updated_since, start_page=page_from_cursor(cursor), read_ahead=read_ahead, fields=fields
+        )
+        for raw in pages:
+            listed_in_full = "_fields" not in raw.query
+            errors: list[MappingError] = []
+            unchanged: list[str] = []
+            not_held: list[str] = []
+            wanted: list[str] = []
+            payloads: dict[str, Any] = {}
+            states = [(payload, mapper.order_state_from_payload(payload)) for payload in raw.items]
+            held = known([state[0] for _, state in states if state is not None])
+            for payload, state in states:
+                if state is None:
+                    order_id = payload.get("id") if isinstance(payload, Mapping) else None
+                    if not (isinstance(order_id, int | str) and str(order_id).isdigit()):
+                        errors.append(MappingError("id", "missing or not a number in the order list"))
+                        continue
+                    state_id = str(order_id)  # mapping its full record says what is wrong with it
+                elif held.get(state[0]) == (str(state[1]), str(state[2])):
+                    if updated_since is None or state[3] >= updated_since:
+                        unchanged.append(state[0])
+                    continue
+                elif held_only and state[0] not in held:
+                    if updated_since is None or state[3] >= updated_since:
+                        not_held.append(state[0])
+                    continue
+                else:
+                    state_id = state[0]
+                wanted.append(state_id)
+                if listed_in_full:
+                    payloads[state_id] = payload
+            missing = [order_id for order_id in wanted if order_id not in payloads]
+            payloads.update({str(p.get("id")): p for p in self.client.get_orders(missing) if isinstance(p, Mapping)})
+            items: list[ExternalOrder] = []
+            for order_id in wanted:
+                payload = payloads.get(order_id)
+                if payload is None:
+                    continue  # deleted between the two requests: the next run does not see it either
+                try:
+                    order = mapper.order_from_payload(payload)
+                except MappingError as exc:
+                    errors.append(exc)
+                    continue
+                if updated_since is None or order.updated_at >= updated_since:
+                    items.append(order)
+            # Mostly new or changed: asking for the full records at once saves the second request of each page.
+            light = len(wanted) * 2 <= len(raw.items)
+            yield Page(items=items, next_cursor=raw.next_cursor, errors=errors, unchanged=unchanged, not_held=not_held)
 
     def fetch_order(self, external_id: str) -> ExternalOrder:
         return mapper.order_from_payload(self.client.get_order(external_id))

@@ -97,3 +97,32 @@ def test_a_walk_abandoned_midway_returns_at_once(shop, sandbox):
     started = time.monotonic()
     pages.close()
     assert time.monotonic() - started < 1
+
+
+def test_with_known_the_list_carries_only_state_fields_and_full_records_come_for_the_changed_ones(shop, sandbox):
+    orders = [order for page in connector_for(shop, sandbox).fetch_orders() for order in page.items]
+    states = {o.id: (str(o.status), str(o.financial_status)) for o in orders[:225]}  # 5 new ones at the end
+    shop.clear_requests()
+    pages = list(
+        connector_for(shop, sandbox).fetch_orders(known=lambda ids: {i: states[i] for i in ids if i in states})
+    )
+    assert [o.id for page in pages for o in page.items] == [o.id for o in orders[225:]]
+    lists = [e["query"] for e in shop.requests() if e["path"].endswith("/orders") and "page" in e["query"]]
+    full = [e["query"] for e in shop.requests() if e["path"].endswith("/orders") and "include" in e["query"]]
+    assert len(lists) == 3 and all(q["_fields"] == ",".join(mapper.ORDER_STATE_FIELDS) for q in lists)
+    assert [q["include"] for q in full] == [",".join(o.id for o in orders[225:])]  # only the page that had new ones
+
+
+def test_held_only_leaves_orders_the_caller_does_not_hold_unfetched(shop, sandbox):
+    orders = [order for page in connector_for(shop, sandbox).fetch_orders() for order in page.items]
+    first = orders[0]
+    other_state = ("cancelled", "voided") if str(first.status) != "cancelled" else ("processing", "paid")
+    held = {first.id: other_state}  # one held order, in another state than the store's
+    shop.clear_requests()
+    pages = list(
+        connector_for(shop, sandbox).fetch_orders(
+            known=lambda ids: {i: held[i] for i in ids if i in held}, held_only=True
+        )
+    )
+    assert [o.id for page in pages for o in page.items] == [orders[0].id]
+    assert sum(len(page.not_held) for page in pages) == len(orders) - 1
