@@ -126,3 +126,26 @@ def test_held_only_leaves_orders_the_caller_does_not_hold_unfetched(shop, sandbo
     )
     assert [o.id for page in pages for o in page.items] == [orders[0].id]
     assert sum(len(page.not_held) for page in pages) == len(orders) - 1
+
+
+def test_when_most_orders_are_new_the_next_pages_come_in_full_at_once(shop, sandbox):
+    shop.clear_requests()
+    pages = list(connector_for(shop, sandbox).fetch_orders(known=lambda ids: {}))
+    assert sum(len(page.items) for page in pages) == 230
+    asked = [e["query"] for e in shop.requests() if e["path"].endswith("/orders")]
+    # page 1 by its states, then its records in one request; pages 2 and 3 in full, one request each
+    assert [("_fields" in q, "include" in q, q.get("page")) for q in asked] == [
+        (True, False, "1"),
+        (False, True, None),
+        (False, False, "2"),
+        (False, False, "3"),
+    ]
+
+
+def test_the_sandbox_answers_only_the_fields_asked_for(shop, sandbox):
+    response = connector_for(shop, sandbox).client.request(
+        "GET", "orders", params={"_fields": "id,status,date_modified_gmt,needs_payment", "per_page": 5}
+    )
+    assert {frozenset(order) for order in response.json()} == {
+        frozenset({"id", "status", "date_modified_gmt", "needs_payment"})
+    }
