@@ -15,10 +15,11 @@ class FeedAdmin(admin.ModelAdmin):
 @admin.register(FeedRun)
 class FeedRunAdmin(admin.ModelAdmin):
     list_display = ["feed", "trigger", "status", "started_at", "finished_at", "seen", "created", "updated", "failed"]
-    list_filter = ["status", "trigger", "feed__kind"]
-    search_fields = ["feed__store__name", "log"]
+    list_filter = ["status", "trigger", "feed__kind", "feed__store__client"]
+    search_fields = ["feed__store__name", "log", "task_id"]
     list_select_related = ["feed", "feed__store"]
     date_hierarchy = "started_at"
+    readonly_fields = ["feed", "trigger", "started_at", "finished_at", "heartbeat_at", "task_id"]
 
     def has_add_permission(self, request: object) -> bool:
         return False
@@ -35,12 +36,14 @@ class IntegrationEventAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["received_at", "store", "topic", "external_id", "status", "attempts", "processed_at"]
+    list_display = ["received_at", "store", "topic", "external_id", "status", "attempts", "queued_at", "processed_at"]
     list_filter = ["status", "platform", "topic"]
     search_fields = ["delivery_id", "external_id", "store__name", "store__client__name"]
     list_select_related = ["store"]
     date_hierarchy = "received_at"
-    readonly_fields = ["store", "platform", "delivery_id", "topic", "external_id", "received_at", "headers", "body"]
+    readonly_fields = [
+        "store", "platform", "delivery_id", "topic", "external_id", "received_at", "queued_at", "headers", "body",
+    ]  # fmt: skip
 
     def has_add_permission(self, request: object) -> bool:
         return False
