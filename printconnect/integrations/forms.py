@@ -64,6 +64,7 @@ class FeedScheduleForm(forms.Form):
 class RunFilterForm(forms.Form):
     client = forms.ModelChoiceField(queryset=Client.objects.order_by("name"), required=False, empty_label="All clients")
     store = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    store_name = forms.CharField(required=False, max_length=200, label="Store", help_text="part of its name")
     feed = forms.ChoiceField(choices=[("", "All feeds"), *Feed.Kind.choices], required=False)
     status = forms.ChoiceField(choices=[("", "Any status"), *FeedRun.Status.choices], required=False)
     date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")

@@ -31,6 +31,7 @@ def feeds_for_store(*, store: Store) -> list[Feed]:
 class RunFilters:
     client_id: int | None = None
     store_id: int | None = None
+    store_name: str = ""
     feed_kind: str = ""
     status: str = ""
     date_from: date | None = None
@@ -46,6 +47,8 @@ def feed_runs_list(*, user: User, filters: RunFilters) -> QuerySet[FeedRun]:
         qs = qs.filter(feed__store__client_id=filters.client_id)
     if filters.store_id:
         qs = qs.filter(feed__store_id=filters.store_id)
+    if filters.store_name:
+        qs = qs.filter(feed__store__name__icontains=filters.store_name)
     if filters.feed_id:
         qs = qs.filter(feed_id=filters.feed_id)
     if filters.feed_kind:

@@ -149,6 +149,7 @@ def _run_filters(request: HttpRequest) -> tuple[RunFilterForm, selectors.RunFilt
         filters = selectors.RunFilters(
             client_id=data["client"].pk if data["client"] else None,
             store_id=data["store"],
+            store_name=data["store_name"].strip(),
             feed_kind=data["feed"],
             status=data["status"],
             date_from=data["date_from"],

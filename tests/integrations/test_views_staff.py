@@ -125,6 +125,8 @@ def test_feed_executions_filter_by_status_client_and_date(shop, staff_client):
     assert f'data-run="{ok.pk}"' not in staff_client.get(url, {"client": other.pk}).content.decode()
     assert f'data-run="{ok.pk}"' in staff_client.get(url, {"client": store.client_id}).content.decode()
     assert f'data-run="{ok.pk}"' not in staff_client.get(url, {"date_to": "2020-01-01"}).content.decode()
+    assert f'data-run="{ok.pk}"' in staff_client.get(url, {"store_name": store.name[-8:].upper()}).content.decode()
+    assert f'data-run="{ok.pk}"' not in staff_client.get(url, {"store_name": "no such shop"}).content.decode()
     bad = staff_client.get(url, {"date_from": "yesterday"})
     assert bad.status_code == 200 and "Enter a valid date." in bad.content.decode()
 
