@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -177,10 +177,11 @@ def _kept_headers(platform: str, headers: Mapping[str, str]) -> dict[str, str]:
         if not isinstance(name, str) or not isinstance(value, str):
             continue
         lowered = name.lower()
+        if not (lowered in _ALWAYS_KEPT or lowered.startswith(prefixes)):
+            continue  # most headers stop here, before the slower checks
         if any(word in lowered for word in _NEVER_KEPT):
             continue
-        if lowered in _ALWAYS_KEPT or lowered.startswith(prefixes):
-            kept[name] = value[:_MAX_HEADER_VALUE]
+        kept[name] = value[:_MAX_HEADER_VALUE]
     return kept
 
 
@@ -208,6 +209,8 @@ def webhook_delivery_record(*, store: Store, headers: Mapping[str, str], body: b
 
 
 _INSERT_FIELDS = [f for f in WebhookDelivery._meta.concrete_fields if not f.primary_key]
+# Only these need the database's own form of their value (aware datetimes, JSON); the rest go as they are.
+_ADAPTED_FIELDS = frozenset(f.attname for f in _INSERT_FIELDS if isinstance(f, models.DateTimeField | models.JSONField))
 
 
 def _insert_once(delivery: WebhookDelivery) -> bool:
@@ -219,7 +222,11 @@ def _insert_once(delivery: WebhookDelivery) -> bool:
     connection = transaction.get_connection()
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in _INSERT_FIELDS)
-    values = [field.get_db_prep_save(getattr(delivery, field.attname), connection) for field in _INSERT_FIELDS]
+    values = [
+        field.get_db_prep_save(value, connection) if field.attname in _ADAPTED_FIELDS else value
+        for field in _INSERT_FIELDS
+        for value in (getattr(delivery, field.attname),)
+    ]
     table, placeholders = quote(WebhookDelivery._meta.db_table), ", ".join(["%s"] * len(values))
     key, pk = f"{quote('store_id')}, {quote('delivery_id')}", quote("id")
     # Names come from the model's metadata; every value is a bound parameter.
