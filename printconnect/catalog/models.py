@@ -1,5 +1,10 @@
+from decimal import Decimal
+from urllib.parse import quote
+
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from printconnect.core.models import TimeStampedModel
 from printconnect.storefronts.models import Store
@@ -78,3 +83,97 @@ class StoreVariant(TimeStampedModel):
     def is_product_itself(self) -> bool:
         """The one variant of a simple product (no variations in the store)."""
         return self.external_id == self.product.external_id
+
+
+# --- the PSP catalog and shipping reference data -------------------------------------------------------------------
+
+
+class CatalogProduct(TimeStampedModel):
+    """A product the print shop makes or stocks. Clients map their store variants to it by its UID.
+
+    Never deleted (orders reference it): staff deactivate it instead.
+    """
+
+    class Kind(models.TextChoices):
+        PRINTABLE = "printable", "Printable"
+        STOCK = "stock", "Stock item"
+
+    uid = models.CharField("product UID", max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PRINTABLE)
+    # Flat str -> str attributes (format, paper, colours, finish, pages...); checked by services.print_specs_clean.
+    print_specs = models.JSONField(default=dict, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["uid"]
+        # "BC-85x55" and "bc-85X55" would look the same to a client filling a spreadsheet: one of them only.
+        constraints = [models.UniqueConstraint(Lower("uid"), name="catalog_catalogproduct_uid_ci_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.uid} · {self.name}"
+
+
+class Carrier(TimeStampedModel):
+    """Who delivers parcels; its tracking URL template turns a tracking number into a link."""
+
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    # e.g. "https://track.example/?n={tracking}"; empty when the carrier has no public tracking page.
+    tracking_url_template = models.CharField(max_length=500, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def tracking_url(self, tracking_number: str) -> str:
+        if not self.tracking_url_template or not tracking_number:
+            return ""
+        return self.tracking_url_template.replace("{tracking}", quote(tracking_number, safe=""))
+
+
+class ShippingMethod(TimeStampedModel):
+    """One of the print shop's shipping services; store shipping methods map to these."""
+
+    class ServiceLevel(models.TextChoices):
+        ECONOMY = "economy", "Economy"
+        STANDARD = "standard", "Standard"
+        EXPRESS = "express", "Express"
+
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="shipping_methods")
+    service_level = models.CharField(max_length=10, choices=ServiceLevel.choices, default=ServiceLevel.STANDARD)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class ShippingRate(TimeStampedModel):
+    """The price of a shipping method for a group of destination countries, in one currency."""
+
+    shipping_method = models.ForeignKey(ShippingMethod, on_delete=models.CASCADE, related_name="rates")
+    country_group = models.CharField(max_length=64)
+    # ISO-3166 alpha-2 codes, upper case, e.g. ["DE", "AT"].
+    countries = models.JSONField(default=list, blank=True)
+    currency = models.CharField(max_length=3)  # ISO-4217, upper case
+    price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+
+    class Meta:
+        ordering = ["shipping_method", "country_group", "currency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shipping_method", "country_group", "currency"], name="catalog_shippingrate_method_group_cur"
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="catalog_shippingrate_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shipping_method.code} · {self.country_group} · {self.price} {self.currency}"

@@ -1,21 +1,33 @@
-"""Actions on synced store products. Callers pass plain data (ProductData...), so catalog never depends on connectors.
+"""Actions on the PSP catalog, shipping reference data and synced store products.
 
-Each action is one transaction. Store products mirror the store: upserted on (store, external id), never duplicated.
+Each action is one transaction; bad input raises ApplicationError naming the field and what to fix, and changes
+nothing. Store products mirror the store (callers pass plain data, ProductData..., so catalog never depends on
+connectors): upserted on (store, external id), never duplicated.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from printconnect.catalog.models import StoreProduct, StoreVariant
+from printconnect.catalog.models import (
+    Carrier,
+    CatalogProduct,
+    ShippingMethod,
+    ShippingRate,
+    StoreProduct,
+    StoreVariant,
+)
 from printconnect.core.exceptions import ApplicationError
 from printconnect.storefronts.models import Store
 
@@ -267,3 +279,463 @@ def store_variants_stock_exported(*, store: Store, quantities: Mapping[int, int]
                 stock_exported_quantity=quantity, updated_at=now
             )
     return recorded
+
+
+# --- the PSP catalog ---------------------------------------------------------------------------------------------
+
+_UID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_CODE_RE = re.compile(r"[A-Za-z0-9._-]{1,32}")
+_SPEC_KEY_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,39}")
+_SPEC_VALUE_MAX = 200
+_SPECS_MAX = 50
+_COUNTRY_RE = re.compile(r"[A-Z]{2}")
+_CURRENCY_RE = re.compile(r"[A-Z]{3}")
+_PRICE_MAX = Decimal("9999999999.99")  # ShippingRate.price: 12 digits, 2 decimal places
+
+
+def _text(value: Any, *, field: str, label: str, max_length: int, required: bool = True) -> str:
+    text = str(value or "").strip()
+    if required and not text:
+        raise ApplicationError(f"Enter the {label}.", field=field)
+    if len(text) > max_length:
+        raise ApplicationError(
+            f"Shorten the {label} to {max_length} characters at most (it has {len(text)}).", field=field
+        )
+    return text
+
+
+def _choice(value: Any, *, field: str, label: str, choices: type) -> str:
+    if value not in choices.values:  # type: ignore[attr-defined]
+        allowed = ", ".join(choices.values)  # type: ignore[attr-defined]
+        raise ApplicationError(f"Pick the {label} from: {allowed} (not {value!r}).", field=field)
+    return str(value)
+
+
+def catalog_uid_clean(uid: Any) -> str:
+    """A product UID as clients type it in files and APIs: letters, digits, '-', '_' and '.', at most 64."""
+    text = str(uid or "").strip()
+    if not text:
+        raise ApplicationError("Enter the product UID.", field="uid")
+    if not _UID_RE.fullmatch(text):
+        raise ApplicationError(
+            f"Product UID {text[:80]!r} is not valid: use at most 64 letters, digits, '-', '_' or '.', with no spaces.",
+            field="uid",
+        )
+    return text
+
+
+def print_specs_clean(specs: Any) -> dict[str, str]:
+    """Print specs as a flat mapping of short texts (format: A4, paper: 170 g silk...), keys trimmed, none empty."""
+    if specs is None:
+        return {}
+    if not isinstance(specs, Mapping):
+        raise ApplicationError("Give the print specs as name/value pairs, e.g. “format: A4”.", field="print_specs")
+    if len(specs) > _SPECS_MAX:
+        raise ApplicationError(
+            f"Keep to {_SPECS_MAX} print specs at most (there are {len(specs)}).", field="print_specs"
+        )
+    cleaned: dict[str, str] = {}
+    for raw_key, raw_value in specs.items():
+        key = str(raw_key).strip() if isinstance(raw_key, str) else raw_key
+        if not isinstance(key, str) or not _SPEC_KEY_RE.fullmatch(key):
+            raise ApplicationError(
+                f"Print spec name {str(raw_key)[:60]!r} is not valid: start with a letter or digit and use at most "
+                "40 letters, digits, spaces, '-', '_' or '.'.",
+                field="print_specs",
+            )
+        if isinstance(raw_value, bool) or not isinstance(raw_value, str | int | Decimal):
+            raise ApplicationError(
+                f"Print spec “{key}” must be a plain text value, not a list or nested object.", field="print_specs"
+            )
+        value = str(raw_value).strip()
+        if not value:
+            raise ApplicationError(f"Give print spec “{key}” a value, or remove it.", field="print_specs")
+        if len(value) > _SPEC_VALUE_MAX or "\n" in value:
+            raise ApplicationError(
+                f"Shorten print spec “{key}” to one line of {_SPEC_VALUE_MAX} characters at most.", field="print_specs"
+            )
+        if key.lower() in (existing.lower() for existing in cleaned):
+            raise ApplicationError(f"Print spec “{key}” is given twice: keep one.", field="print_specs")
+        cleaned[key] = value
+    return cleaned
+
+
+def _uid_taken(uid: str, *, exclude_pk: int | None) -> CatalogProduct | None:
+    return CatalogProduct.objects.filter(uid__iexact=uid).exclude(pk=exclude_pk).first()
+
+
+def _uid_taken_error(uid: str, other: CatalogProduct) -> ApplicationError:
+    return ApplicationError(
+        f"Product UID {uid!r} is already used by {other.uid} ({other.name}); UIDs are unique whatever their case. "
+        "Pick another UID.",
+        field="uid",
+    )
+
+
+def catalog_product_create(
+    *,
+    uid: str,
+    name: str,
+    kind: str = CatalogProduct.Kind.PRINTABLE,
+    print_specs: Mapping[str, Any] | None = None,
+    active: bool = True,
+    actor: Any = None,
+) -> CatalogProduct:
+    product = CatalogProduct(
+        uid=catalog_uid_clean(uid),
+        name=_text(name, field="name", label="product name", max_length=200),
+        kind=_choice(kind, field="kind", label="kind", choices=CatalogProduct.Kind),
+        print_specs=print_specs_clean(print_specs),
+        active=bool(active),
+    )
+    with transaction.atomic():
+        other = _uid_taken(product.uid, exclude_pk=None)
+        if other is not None:
+            raise _uid_taken_error(product.uid, other)
+        try:
+            with transaction.atomic():
+                product.save()
+        except IntegrityError as exc:  # created by someone else between the check and the insert
+            raise ApplicationError(
+                f"Product UID {product.uid!r} was just taken by another product. Pick another UID.", field="uid"
+            ) from exc
+    return product
+
+
+def catalog_product_update(
+    *,
+    product: CatalogProduct,
+    name: str,
+    kind: str,
+    print_specs: Mapping[str, Any] | None,
+    uid: str | None = None,
+    actor: Any = None,
+) -> CatalogProduct:
+    """Change a product's details. The UID may change too (mappings point at the row, not at the text)."""
+    new_uid = product.uid if uid is None else catalog_uid_clean(uid)
+    values = {
+        "uid": new_uid,
+        "name": _text(name, field="name", label="product name", max_length=200),
+        "kind": _choice(kind, field="kind", label="kind", choices=CatalogProduct.Kind),
+        "print_specs": print_specs_clean(print_specs),
+    }
+    with transaction.atomic():
+        if new_uid != product.uid:
+            other = _uid_taken(new_uid, exclude_pk=product.pk)
+            if other is not None:
+                raise _uid_taken_error(new_uid, other)
+        for name_, value in values.items():
+            setattr(product, name_, value)
+        try:
+            with transaction.atomic():
+                product.save(update_fields=[*values, "updated_at"])
+        except IntegrityError as exc:
+            product.refresh_from_db()
+            raise ApplicationError(
+                f"Product UID {new_uid!r} was just taken by another product. Pick another UID.", field="uid"
+            ) from exc
+    return product
+
+
+def _set_active(row: CatalogProduct | Carrier | ShippingMethod, active: bool) -> None:
+    if row.active != active:
+        row.active = active
+        row.save(update_fields=["active", "updated_at"])
+
+
+@transaction.atomic
+def catalog_product_deactivate(*, product: CatalogProduct, actor: Any = None) -> CatalogProduct:
+    """No new mappings to it; the row stays (orders and mappings reference it)."""
+    _set_active(product, False)
+    return product
+
+
+@transaction.atomic
+def catalog_product_reactivate(*, product: CatalogProduct, actor: Any = None) -> CatalogProduct:
+    _set_active(product, True)
+    return product
+
+
+# --- carriers ----------------------------------------------------------------------------------------------------
+
+
+def _code_clean(code: Any, *, label: str) -> str:
+    text = str(code or "").strip()
+    if not text:
+        raise ApplicationError(f"Enter the {label} code.", field="code")
+    if not _CODE_RE.fullmatch(text):
+        raise ApplicationError(
+            f"{label.capitalize()} code {text[:60]!r} is not valid: use at most 32 letters, digits, '-', '_' or '.'.",
+            field="code",
+        )
+    return text
+
+
+def tracking_url_template_clean(template: Any) -> str:
+    """Empty, or an http(s) URL with {tracking} where the tracking number goes."""
+    text = str(template or "").strip()
+    if not text:
+        return ""
+    if len(text) > 500:
+        raise ApplicationError("Shorten the tracking URL template to 500 characters.", field="tracking_url_template")
+    if "{tracking}" not in text:
+        raise ApplicationError(
+            "Put {tracking} in the tracking URL template where the tracking number goes, "
+            "e.g. https://carrier.example/track?id={tracking}.",
+            field="tracking_url_template",
+        )
+    try:
+        URLValidator(schemes=["http", "https"])(text.replace("{tracking}", "TRACK123"))
+    except ValidationError as exc:
+        raise ApplicationError(
+            "The tracking URL template must be a full http:// or https:// address, "
+            "e.g. https://carrier.example/track?id={tracking}.",
+            field="tracking_url_template",
+        ) from exc
+    return text
+
+
+def _unique_code(model: type[Carrier] | type[ShippingMethod], code: str, *, exclude_pk: int | None, label: str) -> None:
+    other = model.objects.filter(code__iexact=code).exclude(pk=exclude_pk).first()
+    if other is not None:
+        raise ApplicationError(
+            f"{label.capitalize()} code {code!r} is already used by {other}. Pick another.", field="code"
+        )
+
+
+@transaction.atomic
+def carrier_create(
+    *, code: str, name: str, tracking_url_template: str = "", active: bool = True, actor: Any = None
+) -> Carrier:
+    carrier = Carrier(
+        code=_code_clean(code, label="carrier"),
+        name=_text(name, field="name", label="carrier name", max_length=200),
+        tracking_url_template=tracking_url_template_clean(tracking_url_template),
+        active=bool(active),
+    )
+    _unique_code(Carrier, carrier.code, exclude_pk=None, label="carrier")
+    carrier.save()
+    return carrier
+
+
+@transaction.atomic
+def carrier_update(
+    *, carrier: Carrier, code: str, name: str, tracking_url_template: str = "", actor: Any = None
+) -> Carrier:
+    values = {
+        "code": _code_clean(code, label="carrier"),
+        "name": _text(name, field="name", label="carrier name", max_length=200),
+        "tracking_url_template": tracking_url_template_clean(tracking_url_template),
+    }
+    _unique_code(Carrier, values["code"], exclude_pk=carrier.pk, label="carrier")
+    for name_, value in values.items():
+        setattr(carrier, name_, value)
+    carrier.save(update_fields=[*values, "updated_at"])
+    return carrier
+
+
+@transaction.atomic
+def carrier_deactivate(*, carrier: Carrier, actor: Any = None) -> Carrier:
+    """Kept (shipments and shipping methods reference it); no longer offered for new shipping methods."""
+    _set_active(carrier, False)
+    return carrier
+
+
+@transaction.atomic
+def carrier_reactivate(*, carrier: Carrier, actor: Any = None) -> Carrier:
+    _set_active(carrier, True)
+    return carrier
+
+
+# --- shipping methods and their rates ----------------------------------------------------------------------------
+
+
+def _carrier_check(carrier: Any, *, current: Carrier | None = None) -> Carrier:
+    if not isinstance(carrier, Carrier) or carrier.pk is None:
+        raise ApplicationError("Pick the carrier that delivers this shipping method.", field="carrier")
+    if not carrier.active and (current is None or carrier.pk != current.pk):
+        raise ApplicationError(
+            f"Carrier {carrier.name} is inactive: reactivate it first, or pick an active carrier.", field="carrier"
+        )
+    return carrier
+
+
+@transaction.atomic
+def shipping_method_create(
+    *,
+    code: str,
+    name: str,
+    carrier: Carrier,
+    service_level: str = ShippingMethod.ServiceLevel.STANDARD,
+    active: bool = True,
+    actor: Any = None,
+) -> ShippingMethod:
+    method = ShippingMethod(
+        code=_code_clean(code, label="shipping method"),
+        name=_text(name, field="name", label="shipping method name", max_length=200),
+        carrier=_carrier_check(carrier),
+        service_level=_choice(
+            service_level, field="service_level", label="service level", choices=ShippingMethod.ServiceLevel
+        ),
+        active=bool(active),
+    )
+    _unique_code(ShippingMethod, method.code, exclude_pk=None, label="shipping method")
+    method.save()
+    return method
+
+
+@transaction.atomic
+def shipping_method_update(
+    *, method: ShippingMethod, code: str, name: str, carrier: Carrier, service_level: str, actor: Any = None
+) -> ShippingMethod:
+    values = {
+        "code": _code_clean(code, label="shipping method"),
+        "name": _text(name, field="name", label="shipping method name", max_length=200),
+        "carrier": _carrier_check(carrier, current=method.carrier),
+        "service_level": _choice(
+            service_level, field="service_level", label="service level", choices=ShippingMethod.ServiceLevel
+        ),
+    }
+    _unique_code(ShippingMethod, values["code"], exclude_pk=method.pk, label="shipping method")
+    for name_, value in values.items():
+        setattr(method, name_, value)
+    method.save(update_fields=[*values, "updated_at"])
+    return method
+
+
+@transaction.atomic
+def shipping_method_deactivate(*, method: ShippingMethod, actor: Any = None) -> ShippingMethod:
+    """Kept with its rates (store mappings and orders reference it); no longer offered at checkout or in mappings."""
+    _set_active(method, False)
+    return method
+
+
+@transaction.atomic
+def shipping_method_reactivate(*, method: ShippingMethod, actor: Any = None) -> ShippingMethod:
+    _set_active(method, True)
+    return method
+
+
+def countries_clean(countries: Any) -> list[str]:
+    """ISO-3166 alpha-2 codes, upper case: a list, or text separated by commas or spaces ("DE, AT")."""
+    if isinstance(countries, str):
+        countries = [part for part in re.split(r"[\s,;]+", countries) if part]
+    if not isinstance(countries, list | tuple):
+        raise ApplicationError("Give the countries as ISO codes such as DE, AT, CH.", field="countries")
+    cleaned: list[str] = []
+    for raw in countries:
+        code = str(raw).strip()
+        if not _COUNTRY_RE.fullmatch(code):
+            raise ApplicationError(
+                f"{code[:20]!r} is not a country code: use two upper-case letters (ISO-3166), e.g. DE, FR, US.",
+                field="countries",
+            )
+        if code not in cleaned:
+            cleaned.append(code)
+    if not cleaned:
+        raise ApplicationError("List at least one destination country, e.g. DE, AT.", field="countries")
+    return cleaned
+
+
+def currency_clean(currency: Any) -> str:
+    code = str(currency or "").strip()
+    if not _CURRENCY_RE.fullmatch(code):
+        raise ApplicationError(
+            f"{code[:20]!r} is not a currency code: use three upper-case letters (ISO-4217), e.g. EUR, USD.",
+            field="currency",
+        )
+    return code
+
+
+def price_clean(price: Any) -> Decimal:
+    try:
+        value = price if isinstance(price, Decimal) else Decimal(str(price).strip())
+    except (InvalidOperation, ValueError) as exc:
+        raise ApplicationError(
+            f"Enter the price as a number such as 4.95, not {str(price)[:20]!r}.", field="price"
+        ) from exc
+    if not value.is_finite():
+        raise ApplicationError("Enter the price as a number such as 4.95.", field="price")
+    if value < 0:
+        raise ApplicationError("A price cannot be negative: enter 0 for free shipping.", field="price")
+    if value != value.quantize(Decimal("0.01")):
+        raise ApplicationError("Give the price with at most 2 decimal places.", field="price")
+    if value > _PRICE_MAX:
+        raise ApplicationError(f"Enter a price of at most {_PRICE_MAX}.", field="price")
+    return value.quantize(Decimal("0.01"))
+
+
+def _rate_conflicts(rate: ShippingRate) -> None:
+    others = ShippingRate.objects.filter(shipping_method=rate.shipping_method, currency=rate.currency).exclude(
+        pk=rate.pk
+    )
+    for other in others.select_for_update():
+        if other.country_group.lower() == rate.country_group.lower():
+            raise ApplicationError(
+                f"{rate.shipping_method.code} already has a {rate.currency} price for “{other.country_group}”: "
+                "edit that rate instead.",
+                field="country_group",
+            )
+        overlap = sorted(set(other.countries) & set(rate.countries))
+        if overlap:
+            raise ApplicationError(
+                f"{', '.join(overlap)} already has a {rate.currency} price in “{other.country_group}”: a country gets "
+                "one price per currency. Remove it from one of the two groups.",
+                field="countries",
+            )
+
+
+def _rate_fields(*, country_group: Any, countries: Any, currency: Any, price: Any) -> dict[str, Any]:
+    return {
+        "country_group": _text(country_group, field="country_group", label="country group name", max_length=64),
+        "countries": countries_clean(countries),
+        "currency": currency_clean(currency),
+        "price": price_clean(price),
+    }
+
+
+@transaction.atomic
+def shipping_rate_create(
+    *,
+    method: ShippingMethod,
+    country_group: str,
+    countries: Sequence[str] | str,
+    currency: str,
+    price: Any,
+    actor: Any = None,
+) -> ShippingRate:
+    rate = ShippingRate(
+        shipping_method=method,
+        **_rate_fields(country_group=country_group, countries=countries, currency=currency, price=price),
+    )
+    _rate_conflicts(rate)
+    rate.save()
+    return rate
+
+
+@transaction.atomic
+def shipping_rate_update(
+    *,
+    rate: ShippingRate,
+    country_group: str,
+    countries: Sequence[str] | str,
+    currency: str,
+    price: Any,
+    actor: Any = None,
+) -> ShippingRate:
+    values = _rate_fields(country_group=country_group, countries=countries, currency=currency, price=price)
+    for name_, value in values.items():
+        setattr(rate, name_, value)
+    try:
+        _rate_conflicts(rate)
+    except ApplicationError:
+        rate.refresh_from_db()
+        raise
+    rate.save(update_fields=[*values, "updated_at"])
+    return rate
+
+
+@transaction.atomic
+def shipping_rate_delete(*, rate: ShippingRate, actor: Any = None) -> None:
+    """Rates are prices, referenced by nothing: removing one just stops offering that destination and currency."""
+    rate.delete()
