@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("staff/", include("printconnect.clients.urls")),
     path("staff/integration/", include("printconnect.integrations.urls")),
+    path("staff/catalog/", include("printconnect.catalog.urls")),
     path(
         "staff/clients/<int:pk>/stores/",
         storefront_views.staff_client_stores,
