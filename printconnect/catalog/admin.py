@@ -178,6 +178,9 @@ class CarrierAdminForm(forms.ModelForm):
         model = Carrier
         fields = ["code", "name", "tracking_url_template", "active"]
 
+    def clean_code(self) -> str:
+        return _checked(lambda code: services.code_clean(code, label="carrier"), self.cleaned_data.get("code"))
+
     def clean_tracking_url_template(self) -> str:
         return _checked(services.tracking_url_template_clean, self.cleaned_data.get("tracking_url_template"))
 
@@ -205,6 +208,15 @@ class CarrierAdmin(admin.ModelAdmin):
         return False
 
 
+class ShippingMethodAdminForm(forms.ModelForm):
+    class Meta:
+        model = ShippingMethod
+        fields = ["code", "name", "carrier", "service_level", "active"]
+
+    def clean_code(self) -> str:
+        return _checked(lambda code: services.code_clean(code, label="shipping method"), self.cleaned_data.get("code"))
+
+
 class ShippingRateAdminForm(forms.ModelForm):
     class Meta:
         model = ShippingRate
@@ -216,6 +228,9 @@ class ShippingRateAdminForm(forms.ModelForm):
     def clean_currency(self) -> str:
         return _checked(services.currency_clean, self.cleaned_data.get("currency"))
 
+    def clean_price(self) -> Any:
+        return _checked(services.price_clean, self.cleaned_data.get("price"))
+
 
 class ShippingRateInline(admin.TabularInline):
     model = ShippingRate
@@ -225,6 +240,7 @@ class ShippingRateInline(admin.TabularInline):
 
 @admin.register(ShippingMethod)
 class ShippingMethodAdmin(admin.ModelAdmin):
+    form = ShippingMethodAdminForm
     list_display = ["code", "name", "carrier", "service_level", "active", "rate_count"]
     list_filter = ["service_level", "active", "carrier"]
     search_fields = ["code", "name", "carrier__name", "carrier__code"]

@@ -459,7 +459,7 @@ def catalog_product_reactivate(*, product: CatalogProduct, actor: Any = None) ->
 # --- carriers ----------------------------------------------------------------------------------------------------
 
 
-def _code_clean(code: Any, *, label: str) -> str:
+def code_clean(code: Any, *, label: str) -> str:
     text = str(code or "").strip()
     if not text:
         raise ApplicationError(f"Enter the {label} code.", field="code")
@@ -508,7 +508,7 @@ def carrier_create(
     *, code: str, name: str, tracking_url_template: str = "", active: bool = True, actor: Any = None
 ) -> Carrier:
     carrier = Carrier(
-        code=_code_clean(code, label="carrier"),
+        code=code_clean(code, label="carrier"),
         name=_text(name, field="name", label="carrier name", max_length=200),
         tracking_url_template=tracking_url_template_clean(tracking_url_template),
         active=bool(active),
@@ -523,7 +523,7 @@ def carrier_update(
     *, carrier: Carrier, code: str, name: str, tracking_url_template: str = "", actor: Any = None
 ) -> Carrier:
     values = {
-        "code": _code_clean(code, label="carrier"),
+        "code": code_clean(code, label="carrier"),
         "name": _text(name, field="name", label="carrier name", max_length=200),
         "tracking_url_template": tracking_url_template_clean(tracking_url_template),
     }
@@ -571,7 +571,7 @@ def shipping_method_create(
     actor: Any = None,
 ) -> ShippingMethod:
     method = ShippingMethod(
-        code=_code_clean(code, label="shipping method"),
+        code=code_clean(code, label="shipping method"),
         name=_text(name, field="name", label="shipping method name", max_length=200),
         carrier=_carrier_check(carrier),
         service_level=_choice(
@@ -589,7 +589,7 @@ def shipping_method_update(
     *, method: ShippingMethod, code: str, name: str, carrier: Carrier, service_level: str, actor: Any = None
 ) -> ShippingMethod:
     values = {
-        "code": _code_clean(code, label="shipping method"),
+        "code": code_clean(code, label="shipping method"),
         "name": _text(name, field="name", label="shipping method name", max_length=200),
         "carrier": _carrier_check(carrier, current=method.carrier),
         "service_level": _choice(

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from printconnect.catalog import services
-from printconnect.catalog.models import CatalogProduct
+from printconnect.catalog.models import CatalogProduct, ShippingMethod
 from tests.factories.core import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +80,27 @@ def test_catalog_import_matches_uid_in_any_case_and_reports_bad_rows(superuser_c
     assert [row.import_type for row in result.valid_rows()] == ["update"]  # bc-1 is BC-1, not a new product
     assert "not valid" in str(result.invalid_rows[0].error_dict["uid"])
     assert CatalogProduct.objects.get().name == "Business cards"  # a dry run: nothing changes
+
+
+def test_admin_shipping_method_form_refuses_bad_code_and_rate_values(superuser_client, rows):
+    carrier = rows["carrier"]
+    response = superuser_client.post(
+        reverse("admin:catalog_shippingmethod_add"),
+        {
+            "code": "bad code",
+            "name": "X",
+            "carrier": carrier.pk,
+            "service_level": "standard",
+            "active": "on",
+            "rates-TOTAL_FORMS": "1",
+            "rates-INITIAL_FORMS": "0",
+            "rates-0-country_group": "EU",
+            "rates-0-countries": '["fr"]',
+            "rates-0-currency": "EUR",
+            "rates-0-price": "1.00",
+        },
+    )
+    assert response.status_code == 200
+    assert "is not valid" in response.context["adminform"].form.errors["code"][0]
+    assert "two upper-case letters" in str(response.context["inline_admin_formsets"][0].formset.errors)
+    assert not ShippingMethod.objects.filter(name="X").exists()
