@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 
 from printconnect.catalog.models import Carrier, CatalogProduct, ShippingMethod
+from printconnect.catalog.services import catalog_uid_clean
+from printconnect.core.exceptions import ApplicationError
 
 ACTIVE_CHOICES = [("", "Active and inactive"), ("active", "Active"), ("inactive", "Inactive")]
 
@@ -44,6 +46,13 @@ class CatalogProductForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6, "placeholder": "format: A4\npaper: 170 g silk\ncolours: 4/4"}),
         help_text="One spec per line, written <code>name: value</code>, e.g. <code>format: A4</code>.",
     )
+
+    def clean_uid(self) -> str:
+        # Checked here as well as in the service, so a bad UID is shown together with the form's other errors.
+        try:
+            return catalog_uid_clean(self.cleaned_data["uid"])
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from exc
 
     def clean_print_specs(self) -> dict[str, str]:
         """'name: value' lines to a mapping; the service then checks names and values."""

@@ -220,3 +220,13 @@ def test_sidebar_links_to_catalog_pages(staff_client):
     page = staff_client.get(reverse("catalog:carrier_list")).content.decode()
     for name in ("catalog:product_list", "catalog:method_list", "catalog:carrier_list"):
         assert f'href="{reverse(name)}"' in page
+
+
+def test_a_bad_uid_and_bad_print_specs_are_shown_together(staff_client):
+    client = staff_client
+    response = client.post(
+        reverse("catalog:product_create"),
+        {"uid": "bad uid!", "name": "A3 poster", "kind": "printable", "print_specs": "paper 170 g"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "is not valid" in page and "has no &#x27;:&#x27;" in page
