@@ -334,11 +334,7 @@ def _orders_import(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
             verdict = _order_verdict(store, order, known=order.id in known)
             if verdict is not None:
                 run.skipped += 1
-                severity, code, message = verdict
-                event_record(
-                    store=store, severity=severity, code=code, message=message,
-                    object_type="order", object_id=order.id, feed_run=run,
-                )  # fmt: skip
+                _record_verdict(store, order, verdict, run)
             elif order.id in known:
                 outcome = _known_order_sync(store, order, run)
                 run.updated += outcome == Ingested.UPDATED
@@ -437,11 +433,7 @@ def order_import_one(*, store: Store, order: ExternalOrder, feed_run: FeedRun | 
         return Ingested.UNCHANGED
     verdict = _order_verdict(store, order, known=order.id in known)
     if verdict is not None:
-        severity, code, message = verdict
-        event_record(
-            store=store, severity=severity, code=code, message=message,
-            object_type="order", object_id=order.id, feed_run=feed_run,
-        )  # fmt: skip
+        _record_verdict(store, order, verdict, feed_run)
         return "skipped"
     return _known_order_sync(store, order, feed_run)
 
@@ -478,6 +470,14 @@ def _create_new_orders(store: Store, run: FeedRun, new_orders: list[OrderData]) 
             _, outcome = order_ingest(store=store, data=data)
             run.created += outcome == Ingested.CREATED
             run.updated += outcome == Ingested.UPDATED
+
+
+def _record_verdict(store: Store, order: ExternalOrder, verdict: tuple[str, str, str], run: FeedRun | None) -> None:
+    severity, code, message = verdict
+    event_record(
+        store=store, severity=severity, code=code, message=message,
+        object_type="order", object_id=order.id, feed_run=run,
+    )  # fmt: skip
 
 
 def _order_verdict(store: Store, order: ExternalOrder, *, known: bool) -> tuple[str, str, str] | None:
