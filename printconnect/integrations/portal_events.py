@@ -12,13 +12,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from printconnect.clients.access import portal_member_required
 from printconnect.core import permissions as perms
 from printconnect.core.exceptions import ApplicationError
+from printconnect.core.views import redirect_to_next
 from printconnect.integrations import selectors
 from printconnect.integrations.models import IntegrationEvent
 from printconnect.integrations.services.events import event_resolve
@@ -64,19 +65,12 @@ def _changeable_event(request: HttpRequest, pk: int) -> IntegrationEvent:
     return event
 
 
-def _back(request: HttpRequest) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target.startswith("/portal/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect("portal:event_list")
-
-
 @portal_member_required
 @require_POST
 def event_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
     event_resolve(event=_changeable_event(request, pk), actor=request.user)
     messages.success(request, "Marked resolved. If the problem comes back, it shows here again.")
-    return _back(request)
+    return redirect_to_next(request, inside="/portal/", fallback="portal:event_list")
 
 
 @portal_member_required
@@ -89,4 +83,4 @@ def event_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Retry queued: {what} The error closes by itself if it works.")
-    return _back(request)
+    return redirect_to_next(request, inside="/portal/", fallback="portal:event_list")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from printconnect.storefronts.models import Store
+
 KEYS_HELP = (
     "In WordPress: <strong>WooCommerce &gt; Settings &gt; Advanced &gt; REST API</strong> &gt; <em>Add key</em>, "
     "Permissions <strong>Read/Write</strong>, then <em>Generate API key</em>. WooCommerce shows the key and the "
@@ -82,3 +84,7 @@ class WooCommerceCredentialsForm(_WooCommerceCredentials):
         help_text="Leave blank to keep the saved one (if any).",
         widget=_secret(),
     )
+
+
+# The credentials form of each platform whose stores connect to a shop ("Update credentials", portal and staff).
+CREDENTIAL_FORMS: dict[str, type[forms.Form]] = {Store.Platform.WOOCOMMERCE: WooCommerceCredentialsForm}

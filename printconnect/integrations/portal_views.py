@@ -15,12 +15,10 @@ from printconnect.clients.access import portal_member_required, require_client_p
 from printconnect.core import permissions as perms
 from printconnect.core.exceptions import ApplicationError
 from printconnect.core.forms import add_application_error
-from printconnect.integrations.portal_forms import WooCommerceConnectForm, WooCommerceCredentialsForm
+from printconnect.integrations.portal_forms import CREDENTIAL_FORMS, WooCommerceConnectForm
 from printconnect.integrations.services import store_connect, store_credentials_update
 from printconnect.storefronts import selectors as store_selectors
 from printconnect.storefronts.models import Store
-
-CREDENTIAL_FORMS = {Store.Platform.WOOCOMMERCE: WooCommerceCredentialsForm}
 
 
 def connected_message(store: Store, *, until: str = "your print shop switches it live") -> str:

@@ -16,10 +16,11 @@ from django.views.decorators.http import require_POST
 from printconnect.clients.access import staff_required
 from printconnect.core.exceptions import ApplicationError
 from printconnect.core.forms import add_application_error
+from printconnect.core.views import redirect_to_next
 from printconnect.integrations import selectors
 from printconnect.integrations.forms import FeedScheduleForm, ModeChangeForm, RunFilterForm
 from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
-from printconnect.integrations.portal_views import CREDENTIAL_FORMS
+from printconnect.integrations.portal_forms import CREDENTIAL_FORMS
 from printconnect.integrations.services import store_credentials_update
 from printconnect.integrations.services.events import event_resolve
 from printconnect.integrations.services.feed_settings import feed_run_now, feed_schedule_update, schedule_label
@@ -241,20 +242,13 @@ def event_list(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/integrations/event_list.html", context)
 
 
-def _back(request: HttpRequest) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect("integration:event_list")
-
-
 @staff_required
 @require_POST
 def event_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(IntegrationEvent, pk=pk)
     event_resolve(event=event, actor=request.user)
     messages.success(request, "Marked resolved. If the problem comes back, a new event opens.")
-    return _back(request)
+    return redirect_to_next(request, inside="/", fallback="integration:event_list")
 
 
 @staff_required
@@ -267,4 +261,4 @@ def event_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Retry queued: {what} The event closes by itself if it works.")
-    return _back(request)
+    return redirect_to_next(request, inside="/", fallback="integration:event_list")
