@@ -10,24 +10,15 @@ import pytest
 from celery.signals import before_task_publish
 
 from printconnect.celery import app as celery_app
-from printconnect.sandbox.server import SandboxServer, start_sandbox
+from printconnect.sandbox.server import SandboxServer
 from tests.integrations.webhooks.support import Shop, connect_shop
 
 _shop_numbers = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    server = start_sandbox()
-    yield server
-    server.stop()
-
-
 @pytest.fixture(autouse=True)
-def _loopback_allowed(settings: Any) -> None:
-    settings.OUTBOUND_ALLOW_PRIVATE = True
-    settings.OUTBOUND_BACKOFF_BASE = 0.01
-    settings.OUTBOUND_BACKOFF_MAX = 0.05
+def _loopback(loopback_allowed: None) -> None:
+    """Every webhook test reaches the sandbox (tests/conftest.py's `sandbox`, one per module)."""
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ Run these alone with `pytest -m workers` (they also run in `make test`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +14,7 @@ import pytest
 
 from printconnect.integrations.models import Feed
 from printconnect.orders.models import Order, OrderItem
-from printconnect.sandbox.server import SandboxServer, start_sandbox
+from printconnect.sandbox.server import SandboxServer
 from printconnect.sandbox.woocommerce import seed
 from printconnect.storefronts.models import Store
 from tests.factories.clients import ClientFactory
@@ -24,15 +24,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "workers: real Celery worker processes, or feed runs racing each other")
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    server = start_sandbox()  # threads in the test process; the workers reach it over HTTP on loopback
-    yield server
-    server.stop()
-
-
 @pytest.fixture(autouse=True)
 def _loopback_allowed(settings: Any) -> None:
+    # The sandbox (tests/conftest.py, threads in this process) is on loopback; the workers reach it over HTTP.
     settings.OUTBOUND_ALLOW_PRIVATE = True
 
 
