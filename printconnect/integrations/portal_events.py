@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from guardian.core import ObjectPermissionChecker
 
 from printconnect.clients.access import portal_member_required
 from printconnect.core import permissions as perms
@@ -39,8 +40,11 @@ def event_list(request: HttpRequest) -> HttpResponse:
     if state == "resolved":
         events = events.filter(resolved_at__isnull=False)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    # One query for the permissions on every store of the page, not one per row.
+    checker = ObjectPermissionChecker(request.user)
+    checker.prefetch_perms(list({event.store_id: event.store for event in page.object_list}.values()))
     for event in page.object_list:
-        event.can_act = request.user.has_perm(f"storefronts.{perms.CHANGE_STORE}", event.store)
+        event.can_act = checker.has_perm(perms.CHANGE_STORE, event.store)
         fix_view = (
             "portal:store_credentials"
             if event.can_act and event.code == IntegrationEvent.CODE_AUTH_REJECTED

@@ -64,3 +64,21 @@ def test_resolving_redirects_only_inside_the_portal(client):
     client.force_login(make_member(acme, Role.ADMIN))
     response = client.post(reverse("portal:event_resolve", args=[event.pk]), {"next": "https://evil.example/"})
     assert response.url == reverse("portal:event_list")
+
+
+def test_the_errors_page_checks_permissions_in_one_query_whatever_the_number_of_stores(
+    client, django_assert_max_num_queries
+):
+    acme = ClientFactory()
+    stores = [make_store(acme) for _ in range(2)]
+    for store in stores:
+        _error(store, f"Key refused {store.pk}")
+    client.force_login(make_member(acme, Role.ADMIN))
+    client.get(reverse("portal:event_list"))  # warm the session
+    with django_assert_max_num_queries(30) as few:
+        client.get(reverse("portal:event_list"))
+    for _ in range(8):
+        _error(make_store(acme), "Another refused key")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(reverse("portal:event_list")).content.decode()
+    assert page.count('data-testid="resolve-') == 10
