@@ -1,6 +1,7 @@
 from decimal import Decimal
 from urllib.parse import quote
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -13,7 +14,7 @@ from printconnect.storefronts.models import Store
 class StoreProduct(TimeStampedModel):
     """A product of a client's store, mirrored once per (store, external id) by the product feeds.
 
-    Kept simple here; the PSP catalog and the mapping of store products to it come on top (issue 4).
+    Its variants carry the mapping to the PSP catalog.
     """
 
     class ProductType(models.TextChoices):
@@ -69,12 +70,25 @@ class StoreVariant(TimeStampedModel):
     active = models.BooleanField(default=True)
     synced_at = models.DateTimeField()
 
+    # The mapping to the PSP catalog: what the print shop makes when an order line names this variant. Orders
+    # containing a variant without one are held ("unmapped product") until it is connected.
+    catalog_product = models.ForeignKey(
+        "CatalogProduct", on_delete=models.PROTECT, null=True, blank=True, related_name="store_variants"
+    )
+    design_file_url = models.URLField(max_length=2000, blank=True)
+    # Print specs that differ from the catalog product's for this variant, e.g. {"paper": "350g silk"}.
+    print_spec_overrides = models.JSONField(default=dict, blank=True)
+    # Which of the variant's store attributes sets which print spec, e.g. {"Size": "format"}: "Size: A4" in the
+    # store becomes format "A4" on the order line.
+    attribute_specs = models.JSONField(default=dict, blank=True)
+    mapped_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["product", "sku", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["store", "external_id"], name="catalog_storevariant_store_external_id")
         ]
-        indexes = [models.Index(fields=["store", "sku"])]
+        indexes = [models.Index(fields=["store", "sku"]), models.Index(fields=["store", "catalog_product"])]
 
     def __str__(self) -> str:
         return self.sku or f"variant {self.external_id}"
@@ -177,3 +191,73 @@ class ShippingRate(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.shipping_method.code} · {self.country_group} · {self.price} {self.currency}"
+
+
+class MappingImport(TimeStampedModel):
+    """One upload of a filled-in product export: checked (dry run) first, then applied when the user confirms.
+
+    The file itself is kept so the apply step re-reads and re-checks it (the store may have changed meanwhile) and so
+    import history can offer it again.
+    """
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", "Checking"
+        CHECKED = "checked", "Checked, waiting for confirmation"
+        APPLYING = "applying", "Applying"
+        APPLIED = "applied", "Applied"
+        REJECTED = "rejected", "Not applied"  # the file could not be read, or errors under "all or nothing"
+        FAILED = "failed", "Failed"
+        DISCARDED = "discarded", "Discarded"
+
+    class Mode(models.TextChoices):
+        ALL_OR_NOTHING = "all_or_nothing", "All or nothing"
+        VALID_ROWS = "valid_rows", "Apply valid rows"
+
+    class FileFormat(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel (XLSX)"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="mapping_imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    file = models.FileField(upload_to="mapping-imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    file_size = models.PositiveBigIntegerField(default=0)
+    file_format = models.CharField(max_length=4, choices=FileFormat.choices)
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKING)
+    task_id = models.CharField(max_length=64, blank=True)
+    # Progress of the running step (check or apply): rows done out of rows in the file.
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_create = models.PositiveIntegerField(default=0)  # variants without a mapping that get one
+    rows_update = models.PositiveIntegerField(default=0)
+    rows_unchanged = models.PositiveIntegerField(default=0)
+    rows_error = models.PositiveIntegerField(default=0)
+    # [{"row": 7, "column": "Product UID", "reason": "..."}], the first ERRORS_KEPT of them.
+    errors = models.JSONField(default=list, blank=True)
+    # Why the whole file was refused or the step failed (unreadable file, wrong headers, too large...).
+    message = models.TextField(blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    ERRORS_KEPT = 1000
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["store", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} → {self.store} ({self.get_status_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in {self.Status.CHECKING, self.Status.APPLYING}
+
+    @property
+    def percent_done(self) -> int:
+        return min(100, self.rows_done * 100 // self.rows_total) if self.rows_total else 0

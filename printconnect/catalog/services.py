@@ -28,6 +28,7 @@ from printconnect.catalog.models import (
     StoreProduct,
     StoreVariant,
 )
+from printconnect.catalog.signals import variant_mappings_saved
 from printconnect.core.exceptions import ApplicationError
 from printconnect.storefronts.models import Store
 
@@ -739,3 +740,20 @@ def shipping_rate_update(
 def shipping_rate_delete(*, rate: ShippingRate, actor: Any = None) -> None:
     """Rates are prices, referenced by nothing: removing one just stops offering that destination and currency."""
     rate.delete()
+
+
+# --- mappings of store variants to the catalog ----------------------------------------------------------------------
+
+
+def variant_mappings_announce(*, store: Store, variant_ids: Iterable[int]) -> int:
+    """Tells the apps above (orders) that these variants' mappings changed; returns how many held orders contain them.
+
+    Call it after the change is committed: the receivers re-read the variants.
+    """
+    ids = list(variant_ids)
+    if not ids:
+        return 0
+    held = 0
+    for _receiver, orders in variant_mappings_saved.send(sender=StoreVariant, store=store, variant_ids=ids):
+        held += orders.count() if orders is not None else 0
+    return held
