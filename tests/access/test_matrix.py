@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import get_resolver, reverse
 
+from printconnect.catalog.models import MappingImport, StoreProduct, StoreVariant
+from printconnect.catalog.services import ProductData, VariantData, store_products_upsert
 from printconnect.clients.models import Invitation, Membership
 from printconnect.clients.services import invitation_create
 from printconnect.core.permissions import Role
@@ -112,7 +115,24 @@ def _world() -> World:
         "B": {"store": b1.pk, "connected_store": b_shop.pk, "member": target_b.membership.pk, "invitation": inv_b.pk},
     }
     objects["A"]["event"], objects["B"]["event"] = event_a.pk, event_b.pk
+    for target, (shop, user) in {"A": (a_shop, users[Role.ADMIN]), "B": (b_shop, None)}.items():
+        objects[target]["variant"] = _variant(shop)
+        objects[target]["mapping_import"] = _mapping_import(shop, user)
     return World(users=users, objects=objects)
+
+
+def _variant(store: Store) -> int:
+    product = ProductData(external_id="11", title="Poster", variants=(VariantData(external_id="12", sku="P-A4"),))
+    store_products_upsert(store=store, products=[product])
+    return StoreVariant.objects.get(store=store, external_id="12").pk
+
+
+def _mapping_import(store: Store, user) -> int:
+    row = MappingImport(store=store, created_by=user, original_name="mapping.csv", file_format="csv")
+    row.file.save("mapping.csv", ContentFile(b"Variant ID,Product UID\r\n12,\r\n"), save=False)
+    row.status = MappingImport.Status.CHECKED
+    row.save()
+    return row.pk
 
 
 def _snapshot() -> tuple:
@@ -121,6 +141,13 @@ def _snapshot() -> tuple:
         sorted(Membership.objects.values_list("pk", "role")),
         sorted(Invitation.objects.values_list("pk", "nonce", "cancelled_at")),
         sorted(IntegrationEvent.objects.values_list("pk", "resolved_at")),
+        sorted(StoreProduct.objects.values_list("pk", "title", "active")),
+        sorted(
+            StoreVariant.objects.values_list(
+                "pk", "catalog_product", "design_file_url", "print_spec_overrides", "attribute_specs"
+            )
+        ),
+        sorted(MappingImport.objects.values_list("pk", "status", "mode", "applied_at")),
     )
 
 
