@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
+from printconnect.catalog import portal_urls as catalog_portal_urls
 from printconnect.clients.views import home
 from printconnect.core.views import healthz
 from printconnect.integrations import portal_urls as integration_portal_urls
@@ -17,7 +18,7 @@ admin.site.site_title = "printconnect admin"
 admin.site.index_title = "Print shop data"
 
 # Every app's portal pages share the `portal` namespace, so tests/access/test_matrix.py walks them all.
-portal_patterns = storefront_urls.urlpatterns + integration_portal_urls.urlpatterns
+portal_patterns = storefront_urls.urlpatterns + catalog_portal_urls.urlpatterns + integration_portal_urls.urlpatterns
 
 urlpatterns = [
     path("", home, name="home"),

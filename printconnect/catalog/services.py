@@ -757,3 +757,38 @@ def variant_mappings_announce(*, store: Store, variant_ids: Iterable[int]) -> in
     for _receiver, orders in variant_mappings_saved.send(sender=StoreVariant, store=store, variant_ids=ids):
         held += orders.count() if orders is not None else 0
     return held
+
+
+@dataclass(frozen=True)
+class MappingData:
+    """What a variant is connected to: the catalog product (by UID, as clients know it) and how to print it."""
+
+    product_uid: str
+    design_file_url: str = ""
+    print_spec_overrides: Mapping[str, str] = field(default_factory=dict)
+    attribute_specs: Mapping[str, str] = field(default_factory=dict)
+
+
+_DESIGN_URL_MAX = StoreVariant._meta.get_field("design_file_url").max_length
+_design_url_validator = URLValidator(schemes=["http", "https"])
+
+
+def design_file_url_clean(url: Any) -> str:
+    """Empty, or a full http(s) address the print file can be downloaded from. Shared by the form and bulk import."""
+    text = str(url or "").strip()
+    if not text:
+        return ""
+    if len(text) > _DESIGN_URL_MAX:
+        raise ApplicationError(
+            f"The design file URL is {len(text)} characters long; at most {_DESIGN_URL_MAX} fit. "
+            "Use a shorter link to the file.",
+            field="design_file_url",
+        )
+    try:
+        _design_url_validator(text)
+    except ValidationError as exc:
+        raise ApplicationError(
+            "The design file URL must be a full http:// or https:// address, e.g. https://files.example.com/a4.pdf.",
+            field="design_file_url",
+        ) from exc
+    return text
