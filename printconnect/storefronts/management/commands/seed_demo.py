@@ -1,4 +1,4 @@
-"""Demo data for `make run`: a staff user, two clients with storefront access, their admins and stores, and a
+"""Demo data for `make run`: the print shop's catalog (seed_catalog), a staff user, two clients with storefront access, their admins and stores, and a
 WooCommerce store of Acme connected to the sandbox's "Drukwerk Atelier" shop (`manage.py run_sandbox --seed-demo`,
 started by `make run` on 127.0.0.1:8100), with its feeds.
 
@@ -109,6 +109,7 @@ class Command(BaseCommand):
                         # The sandbox's shop has 30 days of orders: the last two weeks' are imported.
                         activation_date=timezone.now() - timedelta(days=14),
                     )
-        # Feeds belong to integrations, a layer above storefronts: its command gives connected stores theirs.
+        # The catalog and feeds belong to apps above storefronts: their own commands seed them.
+        call_command("seed_catalog", stdout=self.stdout)
         call_command("feeds_ensure", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
