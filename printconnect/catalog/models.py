@@ -139,6 +139,8 @@ class Carrier(TimeStampedModel):
 
     class Meta:
         ordering = ["code"]
+        # Codes are typed into spreadsheets and store settings: "dhl" and "DHL" must be one carrier.
+        constraints = [models.UniqueConstraint(Lower("code"), name="catalog_carrier_code_ci_unique")]
 
     def __str__(self) -> str:
         return self.name
@@ -165,6 +167,7 @@ class ShippingMethod(TimeStampedModel):
 
     class Meta:
         ordering = ["code"]
+        constraints = [models.UniqueConstraint(Lower("code"), name="catalog_shippingmethod_code_ci_unique")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
