@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from printconnect.orders.models import Order, OrderItem
+from printconnect.orders.models import Order, OrderItem, OrderStatusChange, OutboxEvent
 
 
 class OrderItemInline(admin.TabularInline):
@@ -11,6 +11,19 @@ class OrderItemInline(admin.TabularInline):
     can_delete = False
 
 
+class OrderStatusChangeInline(admin.TabularInline):
+    """The order's history; written only by orders.services (a status change here would skip its outbox row)."""
+
+    model = OrderStatusChange
+    extra = 0
+    fields = ["at", "from_status", "to_status", "source", "actor", "note"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = ["number", "store", "status", "store_status", "financial_status", "placed_at", "total", "currency"]
@@ -18,5 +31,22 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["number", "external_id", "customer_name", "customer_email"]
     list_select_related = ["store", "store__client"]
     date_hierarchy = "placed_at"
-    readonly_fields = ["store", "external_id", "synced_at", "created_at", "updated_at"]
-    inlines = [OrderItemInline]
+    # Status moves go through the production flow's checks and write history and outbox rows: not editable here.
+    readonly_fields = ["store", "external_id", "status", "synced_at", "created_at", "updated_at"]
+    inlines = [OrderItemInline, OrderStatusChangeInline]
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(admin.ModelAdmin):
+    list_display = ["pk", "kind", "order", "source", "created_at"]
+    list_filter = ["kind", "source"]
+    search_fields = ["order__number", "order__external_id"]
+    list_select_related = ["order", "order__store"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["order", "kind", "source", "payload", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 from printconnect.core.models import TimeStampedModel
@@ -59,3 +60,53 @@ class OrderItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.title or self.sku}"
+
+
+class OrderStatusChange(models.Model):
+    """One entry of an order's history: who or what moved it, when, from which status to which, and why."""
+
+    class Source(models.TextChoices):
+        STORE = "store", "The store"  # the update orders feed or a webhook: e.g. cancelled in the store
+        STAFF = "staff", "Print shop staff"
+        PORTAL = "portal", "Client's team"
+        API = "api", "Production API"
+        PIPELINE = "pipeline", "printconnect"  # holds and their release
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=Order.Status.choices)
+    to_status = models.CharField(max_length=20, choices=Order.Status.choices)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    note = models.TextField(blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["order", "at", "pk"]
+        indexes = [models.Index(fields=["order", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.order}: {self.from_status} -> {self.to_status}"
+
+
+class OutboxEvent(models.Model):
+    """Something the outside world must hear about (postbacks, the store), written in the same transaction as the
+    change itself, so a crash between commit and send loses nothing. The integrations app delivers it; orders
+    never calls connectors."""
+
+    class Kind(models.TextChoices):
+        STATUS_CHANGED = "order.status_changed", "Order status changed"
+        SHIPMENT_CREATED = "order.shipment_created", "Shipment created"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="outbox_events")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    # Where the change came from (OrderStatusChange.Source): a change the store itself made is not pushed back to it.
+    source = models.CharField(max_length=10, choices=OrderStatusChange.Source.choices)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.order})"

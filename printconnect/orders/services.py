@@ -11,7 +11,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from printconnect.orders.models import Order, OrderItem
+from printconnect.core.exceptions import ApplicationError
+from printconnect.orders import workflow
+from printconnect.orders.models import Order, OrderItem, OrderStatusChange, OutboxEvent
 from printconnect.storefronts.models import Store
 
 logger = logging.getLogger(__name__)
@@ -87,9 +89,18 @@ def _order_ingest_once(*, store: Store, data: OrderData) -> tuple[Order, str]:
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(store=store, external_id=data.external_id).first()
         if order is not None:
+            before = order.status
             outcome = _apply_store_status(order, data)
             order.synced_at = now
             order.save(update_fields=["store_status", "financial_status", "status", "synced_at", "updated_at"])
+            if order.status != before:
+                _status_change_record(
+                    order,
+                    before,
+                    source=OrderStatusChange.Source.STORE,
+                    note=f"{data.store_status} in the store",
+                    at=now,
+                )
             return order, outcome
         order = _order_row(store, data, now)
         order.save()
@@ -159,3 +170,49 @@ def order_sync_states(*, store: Store, external_ids: list[str]) -> dict[str, tup
         .values_list("external_id", "store_status", "financial_status")
     )
     return {external_id: (status, financial) for external_id, status, financial in rows}
+
+
+def order_status_change(
+    *, order: Order, to_status: str, source: str, actor: Any = None, note: str = ""
+) -> OrderStatusChange:
+    """Move an order to another status, if the production flow allows it (orders.workflow), with its history entry
+    and its outbox row in the same transaction."""
+    if to_status not in Order.Status.values:
+        raise ApplicationError(f"{to_status!r} is not an order status.", field="status")
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status == to_status:
+            raise ApplicationError(f"Order {locked.number} is already {locked.get_status_display().lower()}.")
+        if not workflow.transition_allowed(locked.status, to_status):
+            raise ApplicationError(f"Order {locked.number}: {workflow.transition_refusal(locked.status, to_status)}")
+        before, now = locked.status, timezone.now()
+        locked.status = to_status
+        locked.save(update_fields=["status", "updated_at"])
+        change = _status_change_record(locked, before, source=source, actor=actor, note=note.strip(), at=now)
+    order.status, order.updated_at = locked.status, locked.updated_at
+    return change
+
+
+def _status_change_record(
+    order: Order, before: str, *, source: str, at: datetime, actor: Any = None, note: str = ""
+) -> OrderStatusChange:
+    change = OrderStatusChange.objects.create(
+        order=order, from_status=before, to_status=order.status, source=source, actor=actor, note=note, at=at
+    )
+    OutboxEvent.objects.create(
+        order=order,
+        kind=OutboxEvent.Kind.STATUS_CHANGED,
+        source=source,
+        created_at=at,
+        payload={
+            "order_id": order.pk,
+            "order_number": order.number,
+            "external_id": order.external_id,
+            "store_id": order.store_id,
+            "from_status": before,
+            "status": order.status,
+            "changed_at": at.isoformat(),
+            "note": note,
+        },
+    )
+    return change
