@@ -1,4 +1,5 @@
-"""Demo data for `make run`: the print shop's catalog (seed_catalog), a staff user, two clients with storefront access, their admins and stores, and a
+"""Demo data for `make run`: the print shop's catalog (seed_catalog), a staff user, two clients with storefront
+access, their admins and stores, and a
 WooCommerce store of Acme connected to the sandbox's "Drukwerk Atelier" shop (`manage.py run_sandbox --seed-demo`,
 started by `make run` on 127.0.0.1:8100), with its feeds.
 
