@@ -22,6 +22,7 @@ from printconnect.integrations.connectors.types import (
     ExternalImage,
     ExternalOrder,
     ExternalProduct,
+    NewProduct,
     OrderStatus,
     Page,
     PushResult,
@@ -38,6 +39,7 @@ class Capability(StrEnum):
     ORDERS_PULL = "orders_pull"
     ORDERS_WEBHOOK = "orders_webhook"
     PRODUCTS_PULL = "products_pull"
+    PRODUCTS_CREATE = "products_create"  # "Publish to store": printconnect creates products in the store
     IMAGES_PULL = "images_pull"
     STOCK_PULL = "stock_pull"
     STOCK_PUSH = "stock_push"
@@ -51,6 +53,7 @@ CAPABILITY_METHODS: Mapping[Capability, tuple[str, ...]] = {
     Capability.ORDERS_PULL: ("fetch_orders", "fetch_order"),
     Capability.ORDERS_WEBHOOK: ("verify_webhook", "parse_webhook"),
     Capability.PRODUCTS_PULL: ("fetch_products",),
+    Capability.PRODUCTS_CREATE: ("create_product",),
     Capability.IMAGES_PULL: ("fetch_product_images",),
     Capability.STOCK_PULL: ("fetch_stock",),
     Capability.STOCK_PUSH: ("push_stock",),
@@ -115,6 +118,14 @@ class Connector(ABC):
 
     def fetch_product_images(self, external_product_id: str) -> list[ExternalImage]:
         raise self._unsupported("pulling product images")
+
+    def create_product(self, product: NewProduct) -> ExternalProduct:
+        """Create the product (and its variants) in the store; returns it as the store now lists it.
+
+        All or nothing: when the store refuses part of it (a variant's SKU), what was created is removed again before
+        the error is raised.
+        """
+        raise self._unsupported("creating products")
 
     def fetch_stock(self, *, skus: Iterable[str]) -> list[StockLevel]:
         raise self._unsupported("pulling stock levels")

@@ -110,6 +110,31 @@ class ExternalProduct:
 
 
 @dataclass(frozen=True)
+class NewVariant:
+    """One variant of a product to create in the store: its option values (option name -> value), SKU and price."""
+
+    attributes: Mapping[str, str]
+    sku: str = ""
+    price: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class NewProduct:
+    """A product printconnect creates in the store ("Publish to store").
+
+    Without `options` it is a simple product with `sku` and `price`; with them, a product with one variant per entry of
+    `variants`, whose attributes name one value of each option. `options` keep their order: (name, values).
+    """
+
+    title: str
+    sku: str = ""
+    price: Decimal | None = None
+    options: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    variants: tuple[NewVariant, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class ExternalOrderLine:
     id: str
     quantity: int

@@ -49,7 +49,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
@@ -519,7 +519,9 @@ class WooCommerceSandbox:
             ("PUT", re.compile(r"^/wc/v3/products/(?P<id>\d+)$"), self._product_update, "edit"),
             ("PATCH", re.compile(r"^/wc/v3/products/(?P<id>\d+)$"), self._product_update, "edit"),
             ("POST", re.compile(r"^/wc/v3/products/(?P<id>\d+)$"), self._product_update, "edit"),
+            ("DELETE", re.compile(r"^/wc/v3/products/(?P<id>\d+)$"), self._product_delete, "delete"),
             ("GET", re.compile(r"^/wc/v3/products/(?P<id>\d+)/variations$"), self._variations_list, "list"),
+            ("POST", re.compile(r"^/wc/v3/products/(?P<id>\d+)/variations/batch$"), self._variations_batch, "batch"),
             ("GET", re.compile(r"^/wc/v3/products/(?P<id>\d+)/variations/(?P<vid>\d+)$"), self._variation_get, "view"),
             (
                 "PUT",
@@ -778,6 +780,12 @@ class WooCommerceSandbox:
     def _products_list(self, store: Store, request: Request, match: re.Match[str]) -> Response:
         params = request.params()
         products = _filter_dates(list(store.products.values()), params, store.tz)
+        # status=any (the default) leaves the trash out, as WordPress does.
+        wanted_status = params.get("status") or "any"
+        if wanted_status == "any":
+            products = [p for p in products if p["status"] != "trash"]
+        else:
+            products = [p for p in products if p["status"] == wanted_status]
         if params.get("sku"):
             skus = set(params["sku"].split(","))
             products = [p for p in products if p["sku"] in skus]
@@ -812,25 +820,120 @@ class WooCommerceSandbox:
         if kind not in ("simple", "variable", "grouped", "external"):
             raise invalid_param("type", "type is not one of simple, grouped, external, and variable.")
         sku = str(data.get("sku") or "")
-        if sku and any(p["sku"] == sku for p in store.products.values()):
-            raise ApiError(400, "product_invalid_sku", "Invalid or duplicated SKU.", resource_id=0, unique_sku="")
+        taken = _sku_owner(store, sku)
+        if taken is not None:
+            raise ApiError(
+                400, "product_invalid_sku", "Invalid or duplicated SKU.", resource_id=taken, unique_sku=f"{sku}-1"
+            )
         product = new_product(
             store,
             name=str(data.get("name") or ""),
             kind=kind,
             sku=sku,
-            price=Decimal(str(data.get("regular_price") or "0") or "0"),
+            price=_price_param(data, "regular_price"),
             when=_now(),
             images=[
                 {"src": str(i.get("src", "")), "name": str(i.get("name", "")), "alt": str(i.get("alt", ""))}
                 for i in data.get("images") or []
                 if isinstance(i, dict)
             ],
+            attributes=_attributes_param(data.get("attributes")),
         )
+        product["default_attributes"] = [
+            {"id": 0, "name": str(a.get("name", "")), "option": str(a.get("option", ""))}
+            for a in data.get("default_attributes") or []
+            if isinstance(a, dict)
+        ]
         _apply_product_changes(store, product, {k: v for k, v in data.items() if k not in ("images",)})
         store.add_product(product)
         location = f"{request.base}/wp-json/wc/v3/products/{product['id']}"
         return _json(201, store.render_product(product, request.base), [("Location", location)])
+
+    def _product_delete(self, store: Store, request: Request, match: re.Match[str]) -> Response:
+        """With `force=true` the product and its variations are gone; otherwise it moves to the trash."""
+        product = self._product(store, match)
+        rendered = store.render_product(product, request.base)
+        if _bool_param(request.params(), "force"):
+            del store.products[product["id"]]
+            store.variations.pop(product["id"], None)
+        else:
+            product["status"] = rendered["status"] = "trash"
+        return _json(200, rendered)
+
+    def _variations_batch(self, store: Store, request: Request, match: re.Match[str]) -> Response:
+        """`{create, update, delete}` of a product's variations; a refused entry answers `{"id": 0, "error"}` in its
+        place and the others go through, as WooCommerce's batch controller does."""
+        product = self._product(store, match)
+        data = request.json()
+        parts = {name: data.get(name) or [] for name in ("create", "update", "delete")}
+        for name, items in parts.items():
+            if not isinstance(items, list):
+                raise invalid_param(name, f"{name} is not of type array.")
+        if sum(len(items) for items in parts.values()) > 100:
+            raise ApiError(
+                413,
+                "woocommerce_rest_request_entity_too_large",
+                "Unable to accept more than 100 items for this request.",
+            )
+        answer: dict[str, list[dict[str, Any]]] = {}
+        if parts["create"]:
+            answer["create"] = [
+                _batch_entry(lambda i=item: self._variation_add(store, product, i, request)) for item in parts["create"]
+            ]
+        if parts["update"]:
+            answer["update"] = [
+                _batch_entry(lambda i=item: self._variation_change(store, product, i, request))
+                for item in parts["update"]
+            ]
+        if parts["delete"]:
+            answer["delete"] = [
+                _batch_entry(lambda i=item: self._variation_remove(store, product, i, request))
+                for item in parts["delete"]
+            ]
+        variations = store.variations.get(product["id"], {})
+        product["variations"] = sorted(variations)
+        prices = [Decimal(v["price"]) for v in variations.values() if v.get("price")]
+        product["price"] = money(min(prices)) if prices else ""
+        product["date_modified"] = product["date_modified_gmt"] = _now()
+        return _json(200, answer)
+
+    def _variation_add(self, store: Store, product: dict[str, Any], item: Any, request: Request) -> dict[str, Any]:
+        if not isinstance(item, dict):
+            raise invalid_param("create", "each entry is an object.")
+        sku = str(item.get("sku") or "")
+        taken = _sku_owner(store, sku)
+        if taken is not None:
+            raise ApiError(400, "product_invalid_sku", "Invalid or duplicated SKU.", resource_id=taken)
+        # Attributes name one of the parent's variation attributes (by name, any case, or by id); others are ignored.
+        by_name = {str(a["name"]).lower(): a for a in product.get("attributes") or [] if a.get("variation")}
+        attributes = []
+        for raw in item.get("attributes") or []:
+            if not isinstance(raw, dict):
+                continue
+            parent = by_name.get(str(raw.get("name", "")).lower())
+            if parent is not None:
+                attributes.append(
+                    {"id": parent.get("id", 0), "name": parent["name"], "option": str(raw.get("option", ""))}
+                )
+        variation = new_variation(
+            store, product, attributes=attributes, sku=sku, price=_price_param(item, "regular_price"), when=_now()
+        )
+        variation["image"] = None  # none given: WooCommerce shows the product's image
+        store.variations.setdefault(product["id"], {})[variation["id"]] = variation
+        return store.render_product(variation, request.base)
+
+    def _variation_change(self, store: Store, product: dict[str, Any], item: Any, request: Request) -> dict[str, Any]:
+        variation = store.variations.get(product["id"], {}).get(_item_id(item))
+        if variation is None:
+            raise ApiError(404, "woocommerce_rest_product_variation_invalid_id", "Invalid ID.")
+        _apply_product_changes(store, variation, item)
+        return store.render_product(variation, request.base)
+
+    def _variation_remove(self, store: Store, product: dict[str, Any], item: Any, request: Request) -> dict[str, Any]:
+        variation = store.variations.get(product["id"], {}).pop(_item_id(item), None)
+        if variation is None:
+            raise ApiError(404, "woocommerce_rest_product_variation_invalid_id", "Invalid ID.")
+        return store.render_product(variation, request.base)
 
     def _variations_list(self, store: Store, request: Request, match: re.Match[str]) -> Response:
         product = self._product(store, match)
@@ -1179,6 +1282,7 @@ def _body_for_log(body: bytes) -> Any:
 
 
 _CANNOT = {
+    "delete": ("woocommerce_rest_cannot_delete", "Sorry, you are not allowed to delete this resource."),
     "list": ("woocommerce_rest_cannot_view", "Sorry, you cannot list resources."),
     "view": ("woocommerce_rest_cannot_view", "Sorry, you cannot view this resource."),
     "edit": ("woocommerce_rest_cannot_edit", "Sorry, you are not allowed to edit this resource."),
@@ -1458,6 +1562,79 @@ def _apply_product_changes(store: Store, product: dict[str, Any], data: dict[str
             if isinstance(t, dict)
         ]
     product["date_modified"] = product["date_modified_gmt"] = _now()
+
+
+def _sku_owner(store: Store, sku: str) -> int | None:
+    """The id of the product or variation (not in the trash) that already uses `sku`: SKUs are unique across both."""
+    if not sku:
+        return None
+    for product in store.products.values():
+        if product.get("status") == "trash":
+            continue
+        if product["sku"] == sku:
+            return int(product["id"])
+        for variation in store.variations.get(product["id"], {}).values():
+            if variation["sku"] == sku:
+                return int(variation["id"])
+    return None
+
+
+def _price_param(data: dict[str, Any], name: str) -> Decimal:
+    """A price field of a write: a decimal string (the REST schema's type is string), empty for none."""
+    raw = data.get(name)
+    if raw is None or raw == "":
+        return Decimal("0")
+    if not isinstance(raw, str):
+        raise invalid_param(name, f"{name} is not of type string.")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise invalid_param(name, f"{name} is not a valid price.") from None
+    if not value.is_finite() or value < 0:
+        raise invalid_param(name, f"{name} is not a valid price.")
+    return value
+
+
+def _attributes_param(raw: Any) -> list[dict[str, Any]]:
+    """`attributes` of a product write: custom (local) attributes `{name, options, visible, variation, position}`."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise invalid_param("attributes", "attributes is not of type array.")
+    attributes = []
+    for position, item in enumerate(raw):
+        if not isinstance(item, dict) or not str(item.get("name") or "").strip():
+            raise invalid_param("attributes", f"attributes[{position}][name] is required.")
+        options = item.get("options") or []
+        if not isinstance(options, list):
+            raise invalid_param("attributes", f"attributes[{position}][options] is not of type array.")
+        attributes.append(
+            {
+                "id": int(item.get("id") or 0),
+                "name": str(item["name"]).strip(),
+                "position": int(item.get("position", position) or 0),
+                "visible": item.get("visible", False) in (True, "true", "1", 1),
+                "variation": item.get("variation", False) in (True, "true", "1", 1),
+                "options": [str(option) for option in options],
+            }
+        )
+    return attributes
+
+
+def _item_id(item: Any) -> int:
+    """The id of a batch `update` (object with id) or `delete` (bare id) entry; 0 when there is none."""
+    raw = item.get("id") if isinstance(item, dict) else item
+    return int(raw) if isinstance(raw, int | str) and str(raw).isdigit() else 0
+
+
+def _batch_entry(make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    try:
+        return make()
+    except ApiError as exc:
+        return {
+            "id": 0,
+            "error": {"code": exc.code, "message": exc.message, "data": {"status": exc.status, **exc.data}},
+        }
 
 
 def new_product(

@@ -86,6 +86,17 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+class RequestRefusedError(BadResponseError):
+    """WooCommerce answered 400 (or another 4xx but 401/403/404): its error `code` and message say which input it
+    refused, so a caller that knows the request can say what to change."""
+
+    def __init__(self, message: str, *, code: str, wc_message: str, params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.wc_message = wc_message
+        self.params = dict(params or {}) if isinstance(params, Mapping) else {}
+
+
 class WooCommerceClient:
     def __init__(self, *, base_url: str, consumer_key: str, consumer_secret: str, session: SafeSession) -> None:
         parts = urlsplit(base_url.strip())
@@ -182,9 +193,12 @@ class WooCommerceClient:
         if status >= 400:
             code = _error_code(response) or status
             message = _error_message(response)
-            raise BadResponseError(
+            raise RequestRefusedError(
                 f"WooCommerce rejected the request ({code}: {message}); "
-                "update WooCommerce if it is older than 5.8, otherwise send this message to support."
+                "update WooCommerce if it is older than 5.8, otherwise send this message to support.",
+                code=str(code),
+                wc_message=message,
+                params=_error_body(response).get("data", {}).get("params") or {},
             )
         return response
 
@@ -354,6 +368,28 @@ class WooCommerceClient:
 
     def list_variations(self, product_id: str) -> list[Any]:
         return [item for page in self.pages(f"products/{_id(product_id)}/variations") for item in page.items]
+
+    def create_product(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self._object("POST", "products", json=dict(body))
+
+    def create_variations(self, product_id: str, variations: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """One batch request; WooCommerce answers 200 with an entry per variation, each either the variation or
+        `{"id": 0, "error": {code, message, data}}`, in the order sent."""
+        if len(variations) > PER_PAGE:
+            raise ValueError(f"Create at most {PER_PAGE} variations in one batch, not {len(variations)}.")
+        data = self._object(
+            "POST", f"products/{_id(product_id)}/variations/batch", json={"create": [dict(v) for v in variations]}
+        )
+        created = data.get("create")
+        if not isinstance(created, list):
+            raise BadResponseError(
+                f"WooCommerce answered the variation batch without its list of created variations; {CHECK_URL}"
+            )
+        return created
+
+    def delete_product(self, product_id: str) -> dict[str, Any]:
+        """For good (`force`), with its variations: a product printconnect half-created must not linger in the trash."""
+        return self._object("DELETE", f"products/{_id(product_id)}", params={"force": "true"})
 
     def update_stock(self, product_id: str, variation_id: str | None, quantity: int) -> dict[str, Any]:
         path = f"products/{_id(product_id)}"

@@ -10,6 +10,7 @@ from typing import Any
 from printconnect.integrations.connectors.base import Capability, Connector, KnownStates
 from printconnect.integrations.connectors.errors import (
     AuthRejectedError,
+    BadResponseError,
     ConnectorError,
     MappingError,
     RateLimitedError,
@@ -23,6 +24,8 @@ from printconnect.integrations.connectors.types import (
     ExternalImage,
     ExternalOrder,
     ExternalProduct,
+    NewProduct,
+    NewVariant,
     OrderStatus,
     Page,
     PushResult,
@@ -31,7 +34,11 @@ from printconnect.integrations.connectors.types import (
     WebhookEvent,
 )
 from printconnect.integrations.connectors.woocommerce import mapper, webhooks
-from printconnect.integrations.connectors.woocommerce.client import WooCommerceClient, page_from_cursor
+from printconnect.integrations.connectors.woocommerce.client import (
+    RequestRefusedError,
+    WooCommerceClient,
+    page_from_cursor,
+)
 from printconnect.integrations.connectors.woocommerce.constants import (
     DEFAULT_STOCK_TAGS,
     STATUS_TO_WIRE,
@@ -51,6 +58,7 @@ class WooCommerceConnector(Connector):
             Capability.ORDERS_PULL,
             Capability.ORDERS_WEBHOOK,
             Capability.PRODUCTS_PULL,
+            Capability.PRODUCTS_CREATE,
             Capability.IMAGES_PULL,
             Capability.STOCK_PULL,
             Capability.STOCK_PUSH,
@@ -291,6 +299,35 @@ class WooCommerceConnector(Connector):
                     errors.append(exc)
             yield Page(items=items, next_cursor=raw.next_cursor, errors=errors)
 
+    def create_product(self, product: NewProduct) -> ExternalProduct:
+        """POST /products, then (with options) the variations in one batch. A refused variation removes the product
+        again, so a second attempt does not find half of it (and its SKUs) in the store."""
+        try:
+            created = self.client.create_product(mapper.product_to_payload(product))
+        except RequestRefusedError as exc:
+            raise BadResponseError(_refusal(exc.code, exc.wc_message, exc.params, sku=product.sku)) from exc
+        if not isinstance(created.get("id"), int) or not created["id"]:
+            raise BadResponseError(f"WooCommerce answered the new product without its id; {CHECK_PRODUCTS}")
+        product_id = str(created["id"])
+        if not product.options:
+            return mapper.product_from_payload(created, stock_tags=self._stock_tags)
+        try:
+            entries = self.client.create_variations(product_id, mapper.variations_to_payload(product))
+            _check_created_variations(product.variants, entries)
+            return mapper.product_from_payload(created, entries, stock_tags=self._stock_tags)
+        except (ConnectorError, ValueError) as exc:
+            message = exc.message if isinstance(exc, ConnectorError) else str(exc)
+            try:
+                self.client.delete_product(product_id)
+            except ConnectorError as cleanup:
+                raise BadResponseError(
+                    f"{message} printconnect could not remove the half-created product {product_id} again "
+                    f"({cleanup.message}); delete it under Products in WooCommerce before publishing again."
+                ) from exc
+            if isinstance(exc, ConnectorError):
+                raise
+            raise BadResponseError(message) from exc
+
     def fetch_product_images(self, external_product_id: str) -> list[ExternalImage]:
         product = mapper.product_from_payload(self.client.get_product(external_product_id))
         variations = self._variations(product.raw)
@@ -372,3 +409,32 @@ class WooCommerceConnector(Connector):
 def _throttled(exc: RateLimitedError) -> str:
     wait = f"{exc.retry_after:g} s" if exc.retry_after is not None else "a minute"
     return f"The store is rate limiting printconnect (HTTP 429); wait {wait}, then try again."
+
+
+CHECK_PRODUCTS = "check the store's Products in WooCommerce before publishing again."
+
+
+def _refusal(code: str, said: str, params: Mapping[str, Any], *, sku: str, what: str = "the product") -> str:
+    """What WooCommerce refused in a product or variation it was asked to create, and what to change."""
+    if code == "product_invalid_sku":
+        return (
+            f"WooCommerce refused the SKU “{sku}”: another product or variant in the store already uses it. Choose "
+            "another SKU prefix (or change that product's SKU in WooCommerce), then publish again."
+        )
+    details = "; ".join(f"{name}: {reason}" for name, reason in params.items()) if params else said
+    return f"WooCommerce refused {what} ({code}: {details}); correct it, then publish again."
+
+
+def _check_created_variations(variants: tuple[NewVariant, ...], entries: list[Any]) -> None:
+    if len(entries) != len(variants):
+        raise BadResponseError(
+            f"WooCommerce created {len(entries)} of the {len(variants)} variations asked for; {CHECK_PRODUCTS}"
+        )
+    for variant, entry in zip(variants, entries, strict=True):
+        refused = mapper.batch_error(entry)
+        if refused is not None:
+            options = ", ".join(f"{name}: {value}" for name, value in variant.attributes.items())
+            raise BadResponseError(
+                _refusal(refused[0], refused[1], {}, sku=variant.sku, what=f"the variant {options}")
+                + " Nothing was left in the store."
+            )

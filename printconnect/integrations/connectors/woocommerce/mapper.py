@@ -22,6 +22,7 @@ from printconnect.integrations.connectors.types import (
     ExternalVariant,
     FinancialStatus,
     FulfilmentChannel,
+    NewProduct,
     OrderStatus,
     ProductType,
 )
@@ -380,3 +381,54 @@ def product_from_payload(
         updated_at=gmt_datetime(payload.get("date_modified_gmt"), "date_modified_gmt", product_id),
         raw=dict(payload),
     )
+
+
+# --- products printconnect creates ("Publish to store") --------------------------------------------------------------
+
+
+def _wire_price(value: Decimal | None) -> str:
+    return "" if value is None else format(value, "f")
+
+
+def product_to_payload(product: NewProduct) -> dict[str, Any]:
+    """The body of `POST /products`: a simple product, or a variable one whose attributes are the options (its
+    variations are created next, with `variations_to_payload`)."""
+    body: dict[str, Any] = {"name": product.title, "status": "publish", "sku": product.sku}
+    if product.description:
+        body["description"] = product.description
+    if not product.options:
+        body.update(type="simple", regular_price=_wire_price(product.price))
+        return body
+    body["type"] = "variable"
+    body["attributes"] = [
+        {"name": name, "position": position, "visible": True, "variation": True, "options": list(values)}
+        for position, (name, values) in enumerate(product.options)
+    ]
+    # The first combination is preselected on the product page, as WooCommerce does for a product made by hand.
+    if product.variants:
+        body["default_attributes"] = [
+            {"name": name, "option": option} for name, option in product.variants[0].attributes.items()
+        ]
+    return body
+
+
+def variations_to_payload(product: NewProduct) -> list[dict[str, Any]]:
+    """The `create` list of `POST /products/{id}/variations/batch`, one entry per variant, in order."""
+    return [
+        {
+            "sku": variant.sku,
+            "regular_price": _wire_price(variant.price),
+            "attributes": [{"name": name, "option": option} for name, option in variant.attributes.items()],
+        }
+        for variant in product.variants
+    ]
+
+
+def batch_error(entry: Any) -> tuple[str, str] | None:
+    """(code, message) of a refused entry of a batch answer; None for an entry that was created."""
+    if not isinstance(entry, Mapping):
+        return ("invalid_entry", f"expected an object, got {type(entry).__name__}")
+    error = entry.get("error")
+    if not isinstance(error, Mapping):
+        return None
+    return (_text(error.get("code")) or "error", _text(error.get("message")) or "no message")
