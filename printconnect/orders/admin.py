@@ -1,12 +1,22 @@
 from django.contrib import admin
 
-from printconnect.orders.models import Order, OrderItem, OrderStatusChange, OutboxEvent
+from printconnect.orders.models import (
+    CarrierRule,
+    Order,
+    OrderItem,
+    OrderStatusChange,
+    OutboxEvent,
+    Shipment,
+    ShipmentItem,
+    StoreOrderSettings,
+    StoreShippingMethod,
+)
 
 
 class OrderItemInline(admin.TabularInline):
     model = OrderItem
     extra = 0
-    fields = ["external_id", "sku", "title", "quantity", "external_product_id", "external_variant_id"]
+    fields = ["external_id", "sku", "title", "quantity", "external_variant_id", "kind", "catalog_product"]
     readonly_fields = fields
     can_delete = False
 
@@ -26,13 +36,14 @@ class OrderStatusChangeInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "store", "status", "store_status", "financial_status", "placed_at", "total", "currency"]
-    list_filter = ["status", "store_status", "financial_status", "store__client"]
+    list_display = ["number", "client", "store", "status", "hold_reason", "is_test", "placed_at", "total", "currency"]
+    list_filter = ["status", "hold_reason", "is_test", "store_status", "financial_status", "client"]
     search_fields = ["number", "external_id", "customer_name", "customer_email"]
-    list_select_related = ["store", "store__client"]
+    list_select_related = ["store", "client"]
     date_hierarchy = "placed_at"
     # Status moves go through the production flow's checks and write history and outbox rows: not editable here.
-    readonly_fields = ["store", "external_id", "status", "synced_at", "created_at", "updated_at"]
+    readonly_fields = ["store", "client", "external_id", "status", "synced_at", "created_at", "updated_at"]
+    raw_id_fields = ["psp_shipping_method"]
     inlines = [OrderItemInline, OrderStatusChangeInline]
 
 
@@ -50,3 +61,44 @@ class OutboxEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ShipmentItemInline(admin.TabularInline):
+    model = ShipmentItem
+    extra = 0
+    raw_id_fields = ["item"]
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(admin.ModelAdmin):
+    list_display = ["order", "carrier", "tracking_number", "shipped_at", "source"]
+    list_filter = ["carrier", "source"]
+    search_fields = ["tracking_number", "order__number"]
+    list_select_related = ["order", "carrier"]
+    date_hierarchy = "shipped_at"
+    raw_id_fields = ["order", "created_by"]
+    inlines = [ShipmentItemInline]
+
+
+@admin.register(StoreOrderSettings)
+class StoreOrderSettingsAdmin(admin.ModelAdmin):
+    list_display = ["store", "non_printable_rule", "fulfilment", "default_shipping_method", "default_carrier"]
+    list_filter = ["non_printable_rule", "fulfilment"]
+    search_fields = ["store__name", "store__client__name"]
+    list_select_related = ["store", "default_shipping_method", "default_carrier"]
+
+
+@admin.register(StoreShippingMethod)
+class StoreShippingMethodAdmin(admin.ModelAdmin):
+    list_display = ["name", "store", "shipping_method", "last_seen_at"]
+    list_filter = [("shipping_method", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "store__name"]
+    list_select_related = ["store", "shipping_method"]
+
+
+@admin.register(CarrierRule)
+class CarrierRuleAdmin(admin.ModelAdmin):
+    list_display = ["store", "position", "pattern", "carrier"]
+    list_filter = ["carrier"]
+    search_fields = ["store__name", "pattern"]
+    list_select_related = ["store", "carrier"]

@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
+from printconnect.catalog.models import Carrier, CatalogProduct, ShippingMethod, StoreVariant
+from printconnect.clients.models import Client
 from printconnect.core.models import TimeStampedModel
 from printconnect.storefronts.models import Store
 
@@ -18,7 +21,18 @@ class Order(TimeStampedModel):
         DELIVERED = "delivered", "Delivered"
         CANCELLED = "cancelled", "Cancelled"
 
+    class HoldReason(models.TextChoices):
+        NONE = "", "Not held"
+        AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
+        UNMAPPED_PRODUCT = "unmapped_product", "Unmapped product"
+        UNKNOWN_SHIPPING_METHOD = "unknown_shipping_method", "Unknown shipping method"
+        PRINT_FILE = "print_file", "Missing or bad print file"
+        NON_PRINTABLE_LINE = "non_printable_line", "Line that is neither printed nor stocked"
+        CHANGED_AT_SOURCE = "changed_at_source", "Changed in the store after import"
+
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders")
+    # The client label every order carries (DESIGN section 6); denormalised so staff lists filter without a join.
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="orders", null=True)
     external_id = models.CharField(max_length=64)
     number = models.CharField(max_length=64)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
@@ -32,6 +46,15 @@ class Order(TimeStampedModel):
     customer_email = models.EmailField(blank=True)
     shipping_address = models.JSONField(default=dict, blank=True)
     shipping_method = models.CharField(max_length=200, blank=True)
+    # The print shop's shipping method the store's one maps to (the store's mapping, else its default).
+    psp_shipping_method = models.ForeignKey(
+        ShippingMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    hold_reason = models.CharField(max_length=30, choices=HoldReason.choices, blank=True, default="")
+    # What exactly holds it, for people: "Variant 'Poster - A3, Matte' (SKU POS-A3-MATTE) is not connected".
+    hold_detail = models.TextField(blank=True)
+    # A test order ("Send test order"): runs the whole pipeline, never goes out to the store, can be deleted.
+    is_test = models.BooleanField(default=False)
     synced_at = models.DateTimeField()
 
     class Meta:
@@ -53,6 +76,22 @@ class OrderItem(models.Model):
     external_variant_id = models.CharField(max_length=64, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
     print_file_urls = models.JSONField(default=list, blank=True)
+
+    class Kind(models.TextChoices):
+        UNMAPPED = "", "Not mapped yet"
+        PRINTABLE = "printable", "Printed"
+        STOCK = "stock", "From stock"
+        IGNORED = "ignored", "Ignored (the store's rule for non-printable lines)"
+
+    # Set by the intake pipeline when the line is mapped; kept as they were then, so a later mapping change does not
+    # rewrite what went into production.
+    store_variant = models.ForeignKey(StoreVariant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    catalog_product = models.ForeignKey(
+        CatalogProduct, on_delete=models.PROTECT, null=True, blank=True, related_name="order_items"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, blank=True, default="")
+    design_file_url = models.URLField(max_length=2000, blank=True)
+    print_specs = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["order", "pk"]
@@ -110,3 +149,99 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.order})"
+
+
+# --- per-store intake rules and shipping --------------------------------------------------------------------------
+
+
+class StoreOrderSettings(TimeStampedModel):
+    """How the intake pipeline treats one store's orders. A store without a row uses the defaults."""
+
+    class NonPrintableRule(models.TextChoices):
+        STOCK = "stock", "Fulfil from stock"
+        IGNORE = "ignore", "Ignore the line"
+        HOLD = "hold", "Hold the order"
+
+    class Fulfilment(models.TextChoices):
+        MERCHANT = "merchant", "Merchant-fulfilled (the print shop ships)"
+        MARKETPLACE = "marketplace", "Marketplace-fulfilled (e.g. Amazon FBA)"
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="order_settings")
+    # What to do with a line whose store product is not a printed product (store product type "stock").
+    non_printable_rule = models.CharField(
+        max_length=10, choices=NonPrintableRule.choices, default=NonPrintableRule.STOCK
+    )
+    fulfilment = models.CharField(max_length=12, choices=Fulfilment.choices, default=Fulfilment.MERCHANT)
+    default_shipping_method = models.ForeignKey(
+        ShippingMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    default_carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    def __str__(self) -> str:
+        return f"Order settings of {self.store}"
+
+
+class StoreShippingMethod(TimeStampedModel):
+    """A shipping method name or code seen in a store's orders, and the print shop's method it maps to."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="shipping_methods_seen")
+    name = models.CharField(max_length=200)
+    shipping_method = models.ForeignKey(
+        ShippingMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="store_mappings"
+    )
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["store", "name"]
+        constraints = [models.UniqueConstraint("store", Lower("name"), name="orders_storeshippingmethod_store_name_ci")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.store})"
+
+
+class CarrierRule(TimeStampedModel):
+    """Tracking numbers matching `pattern` (a regular expression) go with `carrier`; the first matching rule wins."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="carrier_rules")
+    position = models.PositiveIntegerField(default=0)
+    pattern = models.CharField(max_length=200)
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["store", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.pattern} -> {self.carrier} ({self.store})"
+
+
+class Shipment(TimeStampedModel):
+    """One parcel of an order: several per order are normal (partial shipments, several tracking numbers)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    # Null when neither the store's carrier rules nor its default carrier name one: the tracking is then not pushed.
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, null=True, blank=True, related_name="shipments")
+    tracking_number = models.CharField(max_length=100, blank=True)
+    tracking_url = models.URLField(max_length=2000, blank=True)
+    shipped_at = models.DateTimeField()
+    source = models.CharField(max_length=10, choices=OrderStatusChange.Source.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["order", "shipped_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_number or 'untracked'} ({self.order})"
+
+
+class ShipmentItem(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="items")
+    item = models.ForeignKey(OrderItem, on_delete=models.CASCADE, related_name="shipment_items")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shipment", "item"], name="orders_shipmentitem_once")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.item}"

@@ -127,6 +127,7 @@ def _order_row(store: Store, data: OrderData, now: datetime) -> Order:
     cancelled = data.store_status in STORE_CANCELLED_STATUSES
     return Order(
         store=store,
+        client_id=store.client_id,
         external_id=data.external_id,
         number=data.number,
         store_status=data.store_status,
