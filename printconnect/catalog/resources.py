@@ -1,0 +1,170 @@
+"""The product mapping export: one row per store variant, with the two columns a client fills in ("Product UID",
+"Design file URL") pre-filled with the current mapping.
+
+One django-import-export Resource defines the columns for the portal download (streamed, never a whole tablib
+Dataset in memory) and for the staff admin's import-export. Cells a spreadsheet would run as a formula get a
+leading apostrophe on export (`formula_neutralise`); the import removes exactly that apostrophe again
+(`formula_restore`), so an exported file imports back unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO, Any
+
+from django.db.models import QuerySet
+from import_export import fields, resources, widgets
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from printconnect.catalog.models import CatalogProduct, StoreVariant
+from printconnect.storefronts.models import Store
+
+COL_PRODUCT_ID = "Store product ID"
+COL_VARIANT_ID = "Variant ID"
+COL_SKU = "SKU"
+COL_TITLE = "Title"
+COL_ATTRIBUTES = "Variant attributes"
+COL_UID = "Product UID"
+COL_DESIGN_URL = "Design file URL"
+EXPORT_HEADERS = (COL_PRODUCT_ID, COL_VARIANT_ID, COL_SKU, COL_TITLE, COL_ATTRIBUTES, COL_UID, COL_DESIGN_URL)
+
+EXPORT_CHUNK_SIZE = 2000  # rows fetched per database round trip and written per streamed piece
+
+# Spreadsheets read a cell starting with one of these as a formula (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_neutralise(value: str) -> str:
+    """Prefix an apostrophe to a cell a spreadsheet would evaluate. A value already starting with an apostrophe gets
+    one too, so `formula_restore` can always tell an added apostrophe from one that was in the data."""
+    if value and (value.startswith(_FORMULA_STARTS) or value.startswith("'")):
+        return "'" + value
+    return value
+
+
+def formula_restore(value: str) -> str:
+    """Undo `formula_neutralise`: drop the one apostrophe it adds, leave anything else as the client typed it."""
+    if len(value) > 1 and value[0] == "'" and (value[1] == "'" or value[1:].startswith(_FORMULA_STARTS)):
+        return value[1:]
+    return value
+
+
+def attributes_text(attributes: Any) -> str:
+    """{"Size": "A4", "Paper": "Matte"} -> "Size: A4; Paper: Matte" (store order)."""
+    if not isinstance(attributes, dict):
+        return ""
+    return "; ".join(f"{name}: {value}" for name, value in attributes.items())
+
+
+class StoreVariantMappingResource(resources.ModelResource):
+    """Columns of the mapping file. Only "Product UID" and "Design file URL" are imported; the others say which
+    variant a row is and are read-only (the product feeds own them)."""
+
+    store_product_id = fields.Field(attribute="product__external_id", column_name=COL_PRODUCT_ID, readonly=True)
+    variant_id = fields.Field(attribute="external_id", column_name=COL_VARIANT_ID, readonly=True)
+    variant_sku = fields.Field(attribute="sku", column_name=COL_SKU, readonly=True)
+    title = fields.Field(attribute="product__title", column_name=COL_TITLE, readonly=True)
+    variant_attributes = fields.Field(column_name=COL_ATTRIBUTES, readonly=True)
+    product_uid = fields.Field(
+        attribute="catalog_product",
+        column_name=COL_UID,
+        widget=widgets.ForeignKeyWidget(CatalogProduct, field="uid"),
+    )
+    design_file = fields.Field(attribute="design_file_url", column_name=COL_DESIGN_URL)
+
+    class Meta:
+        model = StoreVariant
+        fields = ("store_product_id", "variant_id", "variant_sku", "title", "variant_attributes")
+        fields += ("product_uid", "design_file")
+        export_order = fields
+        import_id_fields: Sequence[str] = ()
+        skip_unchanged = True
+        report_skipped = False
+        use_transactions = True
+        chunk_size = EXPORT_CHUNK_SIZE
+
+    def dehydrate_variant_attributes(self, variant: StoreVariant) -> str:
+        return attributes_text(variant.attributes)
+
+    def export_field(self, field: fields.Field, instance: StoreVariant, **kwargs: Any) -> str:
+        value = super().export_field(field, instance, **kwargs)
+        return formula_neutralise("" if value is None else str(value))
+
+    def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        for column in (COL_UID, COL_DESIGN_URL):
+            if column in row and isinstance(row[column], str):
+                row[column] = formula_restore(row[column].strip())
+
+    def export_rows(self, queryset: Iterable[StoreVariant]) -> Iterator[list[str]]:
+        """One list of cell texts per variant; the column definitions are looked up once, not per row as
+        `export_resource` does."""
+        export_fields = self.get_export_fields()
+        for variant in queryset:
+            yield [self.export_field(field, variant) for field in export_fields]
+
+
+class StaffStoreVariantMappingResource(StoreVariantMappingResource):
+    """The same columns for the staff admin, which lists variants of every store: the printconnect id in front
+    says which row is which (variant ids are only unique within a store)."""
+
+    id = fields.Field(attribute="id", column_name="printconnect ID", widget=widgets.IntegerWidget())
+
+    class Meta(StoreVariantMappingResource.Meta):
+        fields = ("id", *StoreVariantMappingResource.Meta.fields)
+        export_order = fields
+        import_id_fields = ("id",)
+
+    def get_queryset(self) -> QuerySet[StoreVariant]:
+        return export_queryset(store=None)
+
+
+def export_queryset(*, store: Store | None) -> QuerySet[StoreVariant]:
+    """The store's variants in the order a client reads them: by product title, then variant."""
+    qs = StoreVariant.objects.select_related("product", "catalog_product")
+    if store is not None:
+        qs = qs.filter(store=store)
+    return qs.order_by("product__title", "product_id", "sku", "pk")
+
+
+def _chunked_queryset(store: Store) -> Iterator[StoreVariant]:
+    # One query (a server-side cursor on PostgreSQL), rows fetched EXPORT_CHUNK_SIZE at a time: flat memory.
+    return export_queryset(store=store).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+
+
+def csv_export_chunks(*, store: Store) -> Iterator[bytes]:
+    """The store's mapping file as CSV pieces: UTF-8 with a BOM (so Excel reads accents right), CRLF, `,`."""
+    resource = StoreVariantMappingResource()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(EXPORT_HEADERS)
+    yield "\ufeff".encode() + buffer.getvalue().encode()
+    buffer.seek(0)
+    buffer.truncate()
+    for count, row in enumerate(resource.export_rows(_chunked_queryset(store)), start=1):
+        writer.writerow(row)
+        if count % EXPORT_CHUNK_SIZE == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode()
+
+
+def xlsx_export_file(*, store: Store) -> IO[bytes]:
+    """The store's mapping file as XLSX in a temporary file (openpyxl's write-only mode streams rows to disk),
+    rewound and ready to send; closing it deletes it."""
+    resource = StoreVariantMappingResource()
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Products")
+    sheet.append(list(EXPORT_HEADERS))
+    for row in resource.export_rows(_chunked_queryset(store)):
+        # Control characters cannot be stored in XLSX at all; they never belong in these texts anyway.
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", cell) for cell in row])
+    output = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115  (the caller sends then closes it)
+    workbook.save(output)
+    output.seek(0)
+    return output
