@@ -18,6 +18,12 @@ from printconnect.integrations.services.feeds import (
     order_data_from_external,
     order_import_one,
 )
+from printconnect.integrations.services.products import (
+    ProductPublished,
+    publish_summary,
+    store_product_publish,
+    store_publish_refusal,
+)
 from printconnect.integrations.services.webhooks import (
     webhook_deliveries_kick,
     webhook_deliveries_queue,
@@ -29,6 +35,7 @@ from printconnect.integrations.services.webhooks import (
 )
 
 __all__ = [
+    "ProductPublished",
     "connector_for_store",
     "event_record",
     "feed_run_execute",
@@ -37,8 +44,11 @@ __all__ = [
     "feeds_ensure_for_store",
     "order_data_from_external",
     "order_import_one",
+    "publish_summary",
     "store_connect",
     "store_credentials_update",
+    "store_product_publish",
+    "store_publish_refusal",
     "store_url_normalize",
     "webhook_deliveries_kick",
     "webhook_deliveries_queue",
