@@ -310,12 +310,9 @@ def _xlsx_open(fileobj: IO[bytes]) -> Iterator[Sheet]:
     fileobj.seek(0)
     try:
         workbook = openpyxl.load_workbook(fileobj, read_only=True, data_only=True, keep_links=False)
-    except DefusedXmlException as exc:
-        raise SpreadsheetError(
-            "The XLSX file contains XML constructs a spreadsheet never writes (entity declarations); it was "
-            "refused for safety. Save it again from your spreadsheet, or upload CSV."
-        ) from exc
     except Exception as exc:  # openpyxl raises many kinds (KeyError, ValueError, zipfile errors) for broken files
+        if _defused(exc):
+            raise _entities_refused() from exc
         raise SpreadsheetError(f"The XLSX file cannot be read ({type(exc).__name__}). Save it again as .xlsx.") from exc
     try:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
@@ -326,8 +323,6 @@ def _xlsx_open(fileobj: IO[bytes]) -> Iterator[Sheet]:
             _, header_cells = next(rows)
         except StopIteration:
             raise SpreadsheetError("The file is empty. Upload the filled-in export of this store.") from None
-        if len(header_cells) > MAX_COLUMNS:
-            raise _too_many_columns(1, len(header_cells))
         headers = _shaped(1, header_cells, 0) or []
         estimate = max((sheet.max_row or 1) - 1, 0)
         yield Sheet(headers=headers, rows=_xlsx_rows(rows, len(headers)), rows_estimate=estimate)
@@ -335,14 +330,30 @@ def _xlsx_open(fileobj: IO[bytes]) -> Iterator[Sheet]:
         workbook.close()
 
 
+def _defused(exc: BaseException | None) -> bool:
+    """defusedxml refused something: openpyxl wraps its exception in a ValueError of its own."""
+    while exc is not None:
+        if isinstance(exc, DefusedXmlException):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _entities_refused() -> SpreadsheetError:
+    return SpreadsheetError(
+        "The XLSX file contains XML entity declarations, which spreadsheets never write; it was refused for "
+        "safety. Save it again from your spreadsheet, or upload CSV."
+    )
+
+
 def _xlsx_records(sheet: Any) -> Iterator[tuple[int, tuple[Any, ...]]]:
     try:
         yield from enumerate(sheet.iter_rows(values_only=True), start=1)
-    except DefusedXmlException as exc:
-        raise SpreadsheetError("The XLSX sheet contains XML entity declarations; it was refused for safety.") from exc
     except SpreadsheetError:
         raise
     except Exception as exc:  # a truncated or corrupt sheet part
+        if _defused(exc):
+            raise _entities_refused() from exc
         raise SpreadsheetError(f"The XLSX sheet cannot be read ({type(exc).__name__}). Save it again.") from exc
 
 
