@@ -1,4 +1,5 @@
-"""Staff forms for the catalog and shipping data. They check shapes; services check the rules and name the field."""
+"""Forms for the catalog and shipping data (staff) and for mapping store variants (portal and staff). They check
+shapes; services check the rules and name the field."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Any
 from django import forms
 
 from printconnect.catalog.models import Carrier, CatalogProduct, ShippingMethod
-from printconnect.catalog.services import catalog_uid_clean
+from printconnect.catalog.selectors import MappingFilter
+from printconnect.catalog.services import MappingData, catalog_uid_clean
 from printconnect.core.exceptions import ApplicationError
 
 ACTIVE_CHOICES = [("", "Active and inactive"), ("active", "Active"), ("inactive", "Inactive")]
@@ -105,3 +107,128 @@ class ShippingRateForm(forms.Form):
     currency = forms.CharField(max_length=3, help_text="ISO-4217, e.g. EUR.")
     # Text, so the service's message ("cannot be negative", "2 decimal places") is the one shown.
     price = forms.CharField(max_length=20, help_text="e.g. 4.95; 0 for free shipping.")
+
+
+# --- mapping store variants to the catalog -----------------------------------------------------------------------
+
+
+class ProductsTabFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search", max_length=200)
+    mapping = forms.ChoiceField(required=False, choices=MappingFilter.CHOICES)
+    inactive = forms.BooleanField(required=False, label="Show inactive products")
+
+
+OVERRIDE_ROWS_MIN = 3
+OVERRIDE_ROWS_MAX = 50  # print_specs_clean's limit; rows past it are not read
+
+
+class VariantConnectForm(forms.Form):
+    """Connect product: the catalog product by UID, the design file, print-spec overrides as name/value rows, and
+    one select per store attribute of the variant naming the print spec it sets."""
+
+    product_uid = forms.CharField(
+        label="Product UID",
+        max_length=64,
+        required=False,  # the service says what to do when it is missing
+        help_text="Pick a product from the catalog search above, or type its UID (any case).",
+    )
+    design_file_url = forms.CharField(
+        label="Design file URL",
+        required=False,
+        max_length=4000,  # the service names the real limit in its message
+        help_text="Optional. The https:// address the print file is downloaded from, e.g. "
+        "https://files.example.com/poster-a4.pdf.",
+    )
+
+    # Service errors on these belong to a group of inputs, not to one field: shown above that group.
+    GROUPS = ("print_spec_overrides", "attribute_specs")
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        attributes: dict[str, Any],
+        spec_keys: list[str],
+        initial_overrides: dict[str, str] | None = None,
+        initial_attribute_specs: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data, **kwargs)
+        self.group_errors: dict[str, list[str]] = {group: [] for group in self.GROUPS}
+        overrides = list((initial_overrides or {}).items())
+        rows = max(len(overrides) + 1, OVERRIDE_ROWS_MIN, self._posted_rows())
+        self.override_rows = []
+        for index in range(min(rows, OVERRIDE_ROWS_MAX)):
+            key, value = overrides[index] if index < len(overrides) else ("", "")
+            self.fields[f"spec_key_{index}"] = forms.CharField(
+                label=f"Print spec {index + 1}", required=False, max_length=100, initial=key
+            )
+            self.fields[f"spec_value_{index}"] = forms.CharField(
+                label=f"Value {index + 1}", required=False, max_length=300, initial=value
+            )
+            self.override_rows.append((self[f"spec_key_{index}"], self[f"spec_value_{index}"]))
+        current = initial_attribute_specs or {}
+        self.attribute_rows = []
+        self._attribute_names = list(attributes)
+        for index, name in enumerate(self._attribute_names):
+            keys = list(spec_keys)
+            if current.get(name) and current[name] not in keys:
+                keys.append(current[name])  # a spec the catalog product does not list stays selectable
+            choices = [("", "— not mapped —"), *((key, key) for key in keys)]
+            self.fields[f"attr_{index}"] = forms.CharField(
+                label=f"{name} (this variant: {attributes[name]})" if attributes[name] else name,
+                required=False,
+                max_length=100,
+                initial=current.get(name, ""),
+                widget=forms.Select(choices=choices),
+            )
+            self.attribute_rows.append(self[f"attr_{index}"])
+
+    def _posted_rows(self) -> int:
+        if not self.data:
+            return 0
+        posted = [key for key in self.data if key.startswith("spec_key_") and key[9:].isdigit()]
+        return max((int(key[9:]) + 1 for key in posted), default=0)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        overrides: dict[str, str] = {}
+        for index, (key_field, _value_field) in enumerate(self.override_rows):
+            key = (cleaned.get(key_field.name) or "").strip()
+            value = (cleaned.get(f"spec_value_{index}") or "").strip()
+            if not key and not value:
+                continue
+            if not key:
+                self.group_errors["print_spec_overrides"].append(
+                    f"Row {index + 1} has the value “{value[:60]}” but no print spec name. Name it, or clear the row."
+                )
+                continue
+            if key.lower() in (known.lower() for known in overrides):
+                self.group_errors["print_spec_overrides"].append(
+                    f"Print spec “{key}” is given twice. Keep one row for it."
+                )
+                continue
+            overrides[key] = value
+        cleaned["print_spec_overrides"] = overrides
+        cleaned["attribute_specs"] = {
+            name: cleaned.get(f"attr_{index}") or "" for index, name in enumerate(self._attribute_names)
+        }
+        if any(self.group_errors.values()):
+            raise forms.ValidationError("Correct the print-spec rows marked below.")
+        return cleaned
+
+    def add_service_error(self, exc: ApplicationError) -> None:
+        if exc.field in self.group_errors:
+            self.group_errors[exc.field].append(exc.message)
+            self.add_error(None, "Correct the entries marked below; nothing was saved.")
+        else:
+            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+
+    def mapping_data(self) -> MappingData:
+        data = self.cleaned_data
+        return MappingData(
+            product_uid=data["product_uid"],
+            design_file_url=data["design_file_url"],
+            print_spec_overrides=data["print_spec_overrides"],
+            attribute_specs=data["attribute_specs"],
+        )

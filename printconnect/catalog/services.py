@@ -8,7 +8,7 @@ connectors): upserted on (store, external id), never duplicated.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +28,7 @@ from printconnect.catalog.models import (
     StoreProduct,
     StoreVariant,
 )
+from printconnect.catalog.selectors import catalog_products_by_uid
 from printconnect.catalog.signals import variant_mappings_saved
 from printconnect.core.exceptions import ApplicationError
 from printconnect.storefronts.models import Store
@@ -792,3 +793,119 @@ def design_file_url_clean(url: Any) -> str:
             field="design_file_url",
         ) from exc
     return text
+
+
+@dataclass(frozen=True)
+class MappingSaved:
+    variant: StoreVariant
+    # Orders on hold that contain the variant: the ones the new mapping lets through once they are re-processed.
+    held_orders: int
+
+
+_ATTRIBUTE_SPECS_MAX = _SPECS_MAX
+
+
+def mapping_product_find(uid: Any) -> CatalogProduct:
+    """The active catalog product a client names by UID, in any case; what to do when there is none."""
+    if not str(uid or "").strip():
+        raise ApplicationError(
+            "Enter the product UID of the catalog product, or pick one from the catalog search.", field="product_uid"
+        )
+    try:
+        text = catalog_uid_clean(uid)
+    except ApplicationError as exc:
+        raise ApplicationError(exc.message, field="product_uid") from exc
+    product = catalog_products_by_uid([text]).get(text.lower())
+    if product is None:
+        raise ApplicationError(
+            f"There is no active catalog product with UID {text!r}. Pick one from the catalog search.",
+            field="product_uid",
+        )
+    return product
+
+
+def attribute_specs_clean(specs: Any, *, attributes: Mapping[str, Any]) -> dict[str, str]:
+    """Store attribute name -> print-spec key. Each name must be one of the variant's attributes; each key a print
+    spec name as print_specs_clean allows it, lower case (so "Format" and "format" are the same spec). Empty keys
+    drop the attribute (the form's "not mapped")."""
+    if specs is None:
+        return {}
+    if not isinstance(specs, Mapping):
+        raise ApplicationError(
+            "Give the attribute mapping as store attribute / print spec pairs, e.g. “Size → format”.",
+            field="attribute_specs",
+        )
+    if len(specs) > _ATTRIBUTE_SPECS_MAX:
+        raise ApplicationError(
+            f"Map {_ATTRIBUTE_SPECS_MAX} attributes at most (there are {len(specs)}).", field="attribute_specs"
+        )
+    cleaned: dict[str, str] = {}
+    for name, raw_key in specs.items():
+        if name not in attributes:
+            known = ", ".join(f"“{key}”" for key in attributes) or "none"
+            raise ApplicationError(
+                f"This variant has no attribute “{str(name)[:60]}” (its attributes: {known}). Map only those.",
+                field="attribute_specs",
+            )
+        if not isinstance(raw_key, str):
+            raise ApplicationError(
+                f"Give the print spec for “{name}” as a name such as format or paper.", field="attribute_specs"
+            )
+        key = raw_key.strip().lower()
+        if not key:
+            continue
+        if not _SPEC_KEY_RE.fullmatch(key):
+            raise ApplicationError(
+                f"Print spec name {raw_key[:60]!r} for “{name}” is not valid: start with a letter or digit and use at "
+                "most 40 letters, digits, spaces, '-', '_' or '.'.",
+                field="attribute_specs",
+            )
+        cleaned[name] = key
+    doubled = sorted(key for key, count in Counter(cleaned.values()).items() if count > 1)
+    if doubled:
+        raise ApplicationError(
+            f"Two attributes set print spec “{doubled[0]}”: map each print spec from one attribute only.",
+            field="attribute_specs",
+        )
+    return cleaned
+
+
+@transaction.atomic
+def _mapping_write(variant: StoreVariant, **values: Any) -> None:
+    for name, value in values.items():
+        setattr(variant, name, value)
+    variant.save(update_fields=[*values, "updated_at"])
+
+
+def variant_mapping_save(*, variant: StoreVariant, data: MappingData, actor: Any = None) -> MappingSaved:
+    """Connect a store variant to a catalog product (or change its connection); nothing changes on bad input.
+
+    Announced to the orders app once committed (when called inside a caller's transaction: once that one is, as the
+    receivers then read the same connection), so held orders containing the variant can be re-processed.
+    """
+    product = mapping_product_find(data.product_uid)
+    design_file_url = design_file_url_clean(data.design_file_url)
+    try:
+        overrides = print_specs_clean(dict(data.print_spec_overrides or {}))
+    except ApplicationError as exc:
+        raise ApplicationError(exc.message, field="print_spec_overrides") from exc
+    attribute_specs = attribute_specs_clean(data.attribute_specs, attributes=variant.attributes or {})
+    _mapping_write(
+        variant,
+        catalog_product=product,
+        design_file_url=design_file_url,
+        print_spec_overrides=overrides,
+        attribute_specs=attribute_specs,
+        mapped_at=timezone.now(),
+    )
+    held = variant_mappings_announce(store=variant.store, variant_ids=[variant.pk])
+    return MappingSaved(variant=variant, held_orders=held)
+
+
+def variant_mapping_clear(*, variant: StoreVariant, actor: Any = None) -> StoreVariant:
+    """Disconnect a variant from the catalog: orders containing it are held ("unmapped product") again."""
+    _mapping_write(
+        variant, catalog_product=None, design_file_url="", print_spec_overrides={}, attribute_specs={}, mapped_at=None
+    )
+    variant_mappings_announce(store=variant.store, variant_ids=[variant.pk])
+    return variant

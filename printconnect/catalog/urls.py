@@ -23,4 +23,8 @@ urlpatterns = [
     path("shipping-methods/<int:pk>/rates/", views.rate_create, name="rate_create"),
     path("shipping-methods/<int:pk>/rates/<int:rate_pk>/", views.rate_edit, name="rate_edit"),
     path("shipping-methods/<int:pk>/rates/<int:rate_pk>/delete/", views.rate_delete, name="rate_delete"),
+    path("stores/<int:pk>/products/", views.store_products, name="store_products"),
+    path("stores/<int:pk>/catalog-search/", views.catalog_search, name="catalog_search"),
+    path("variants/<int:pk>/connect/", views.variant_connect, name="variant_connect"),
+    path("variants/<int:pk>/disconnect/", views.variant_disconnect, name="variant_disconnect"),
 ]

@@ -1,4 +1,5 @@
-"""Staff console: the PSP catalog, carriers and shipping methods. Thin: forms check shapes, services act."""
+"""Staff console: the PSP catalog, carriers and shipping methods, and a client store's products and their mappings.
+Thin: forms check shapes, services act."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from django.core.paginator import Paginator
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from printconnect.catalog import selectors, services
+from printconnect.catalog import mapping_pages, selectors, services
 from printconnect.catalog.forms import (
     ActiveFilterForm,
     CarrierForm,
@@ -24,10 +25,11 @@ from printconnect.catalog.forms import (
     active_from_choice,
     specs_to_text,
 )
-from printconnect.catalog.models import Carrier, CatalogProduct, ShippingMethod, ShippingRate
+from printconnect.catalog.models import Carrier, CatalogProduct, ShippingMethod, ShippingRate, StoreVariant
 from printconnect.clients.access import staff_required
 from printconnect.core.exceptions import ApplicationError
 from printconnect.core.forms import add_application_error
+from printconnect.storefronts.models import Store
 
 PAGE_SIZE = 25
 
@@ -308,3 +310,38 @@ def rate_delete(request: HttpRequest, pk: int, rate_pk: int) -> HttpResponse:
     services.shipping_rate_delete(rate=rate, actor=request.user)
     messages.success(request, f"Price for {label} removed.")
     return redirect("catalog:method_edit", pk=pk)
+
+
+# --- a client store's products and their mappings (same pages as the portal's, see mapping_pages) -----------------
+
+
+def _staff_variant(pk: int) -> StoreVariant:
+    return get_object_or_404(StoreVariant.objects.select_related("product", "store__client", "catalog_product"), pk=pk)
+
+
+@staff_required
+@require_GET
+def store_products(request: HttpRequest, pk: int) -> HttpResponse:
+    store = get_object_or_404(Store.objects.select_related("client"), pk=pk)
+    template = "staff/catalog/store_products.html"
+    return mapping_pages.products_tab(request, store, ns="catalog", template=template, can_change=True)
+
+
+@staff_required
+@require_GET
+def catalog_search(request: HttpRequest, pk: int) -> HttpResponse:
+    get_object_or_404(Store, pk=pk)
+    return mapping_pages.catalog_search(request)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def variant_connect(request: HttpRequest, pk: int) -> HttpResponse:
+    template = "staff/catalog/variant_connect.html"
+    return mapping_pages.variant_connect(request, _staff_variant(pk), ns="catalog", template=template)
+
+
+@staff_required
+@require_POST
+def variant_disconnect(request: HttpRequest, pk: int) -> HttpResponse:
+    return mapping_pages.variant_disconnect(request, _staff_variant(pk), ns="catalog")
