@@ -5,7 +5,7 @@ Every pattern here must be listed in tests/access/test_matrix.py.
 
 from django.urls import path
 
-from printconnect.integrations import portal_events, portal_views
+from printconnect.integrations import portal_events, portal_products, portal_views
 
 urlpatterns = [
     path("stores/connect/woocommerce/", portal_views.store_connect_woocommerce, name="store_connect_woocommerce"),
@@ -13,4 +13,9 @@ urlpatterns = [
     path("errors/", portal_events.event_list, name="event_list"),
     path("errors/<int:pk>/resolve/", portal_events.event_resolve_view, name="event_resolve"),
     path("errors/<int:pk>/retry/", portal_events.event_retry_view, name="event_retry"),
+]
+
+urlpatterns += [
+    path("stores/<int:pk>/products/sync/", portal_products.store_products_sync, name="store_products_sync"),
+    path("stores/<int:pk>/products/add/", portal_products.store_product_add, name="store_product_add"),
 ]

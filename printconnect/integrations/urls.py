@@ -19,3 +19,8 @@ urlpatterns = [
     path("events/<int:pk>/resolve/", views.event_resolve_view, name="event_resolve"),
     path("events/<int:pk>/retry/", views.event_retry_view, name="event_retry"),
 ]
+
+urlpatterns += [
+    path("stores/<int:pk>/products/sync/", views.store_products_sync_staff, name="store_products_sync"),
+    path("stores/<int:pk>/products/add/", views.store_product_add_staff, name="store_product_add"),
+]

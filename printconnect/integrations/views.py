@@ -21,6 +21,7 @@ from printconnect.integrations import selectors
 from printconnect.integrations.forms import FeedScheduleForm, ModeChangeForm, RunFilterForm
 from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
 from printconnect.integrations.portal_forms import CREDENTIAL_FORMS
+from printconnect.integrations.product_pages import product_add_page, products_sync, staff_urls
 from printconnect.integrations.services import store_credentials_update
 from printconnect.integrations.services.events import event_resolve
 from printconnect.integrations.services.feed_settings import feed_run_now, feed_schedule_update, schedule_label
@@ -262,3 +263,19 @@ def event_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Retry queued: {what} The event closes by itself if it works.")
     return redirect_to_next(request, inside="/", fallback="integration:event_list")
+
+
+# --- a store's products: "Add product" and "Sync products" (the same pages as the portal's) -----------------------
+
+
+@staff_required
+def store_product_add_staff(request: HttpRequest, pk: int) -> HttpResponse:
+    store = _store(pk)
+    return product_add_page(request, store, urls=staff_urls(store), template="staff/integrations/product_add.html")
+
+
+@staff_required
+@require_POST
+def store_products_sync_staff(request: HttpRequest, pk: int) -> HttpResponse:
+    store = _store(pk)
+    return products_sync(request, store, urls=staff_urls(store))

@@ -20,8 +20,11 @@ from printconnect.integrations.services.feeds import (
 )
 from printconnect.integrations.services.products import (
     ProductPublished,
+    PublishPreview,
     publish_summary,
     store_product_publish,
+    store_product_publish_preview,
+    store_products_sync,
     store_publish_refusal,
 )
 from printconnect.integrations.services.webhooks import (
@@ -36,6 +39,7 @@ from printconnect.integrations.services.webhooks import (
 
 __all__ = [
     "ProductPublished",
+    "PublishPreview",
     "connector_for_store",
     "event_record",
     "feed_run_execute",
@@ -48,6 +52,8 @@ __all__ = [
     "store_connect",
     "store_credentials_update",
     "store_product_publish",
+    "store_product_publish_preview",
+    "store_products_sync",
     "store_publish_refusal",
     "store_url_normalize",
     "webhook_deliveries_kick",

@@ -36,8 +36,9 @@ from printconnect.integrations.connectors.errors import (
     UnavailableError,
 )
 from printconnect.integrations.connectors.types import NewProduct, NewVariant
-from printconnect.integrations.models import IntegrationEvent
+from printconnect.integrations.models import Feed, IntegrationEvent
 from printconnect.integrations.services.events import event_record
+from printconnect.integrations.services.feed_settings import feed_run_now
 from printconnect.integrations.services.feeds import connector_for_store, product_data_from_external
 from printconnect.storefronts.models import Store
 
@@ -223,6 +224,33 @@ def _plan(
     return _Plan(new=new, catalog_product=catalog_product, design_file_url=url)
 
 
+@dataclass(frozen=True)
+class PublishPreview:
+    summary: str
+    variants: tuple[NewVariant, ...]  # empty for a simple product
+    sku: str
+
+
+def store_product_publish_preview(
+    *, store: Store, catalog_product: CatalogProduct | None, title: Any, options: Options, sku: Any, price: Any,
+    design_file_url: Any,
+) -> PublishPreview:  # fmt: skip
+    """What `store_product_publish` would create, checked the same way (ApplicationError), without creating it."""
+    refusal = store_publish_refusal(store)
+    if refusal is not None:
+        raise ApplicationError(refusal)
+    plan = _plan(
+        catalog_product=catalog_product,
+        title=title,
+        options=options,
+        sku=sku,
+        price=price,
+        design_file_url=design_file_url,
+    )
+    summary = publish_summary(store=store, catalog_product=plan.catalog_product, options=plan.new.options)
+    return PublishPreview(summary=summary, variants=plan.new.variants, sku=plan.new.sku)
+
+
 def publish_summary(*, store: Store, catalog_product: CatalogProduct, options: Options) -> str:
     """What "Publish" will do, in one sentence for the page."""
     count = len(variant_combinations(product_options_clean(options)))
@@ -365,3 +393,23 @@ def _save_and_connect(store: Store, data: ProductData, plan: _Plan, *, in_store:
     mapping = MappingData(product_uid=plan.catalog_product.uid, design_file_url=plan.design_file_url)
     connected = [variant_mapping_save(variant=variant, data=mapping).variant for variant in variants]
     return ProductPublished(product=product, variants=connected, in_store=in_store)
+
+
+# --- "Sync products" -------------------------------------------------------------------------------------------------
+
+
+def store_products_sync(*, store: Store, actor: User) -> Feed:
+    """Run the store's "Import new products" feed now (queued; the run records what it found)."""
+    if store.platform == Store.Platform.MANUAL:
+        raise ApplicationError(
+            f"“{store.name}” is a manual store: there is no shop to sync products from. Add its products with "
+            "Add product."
+        )
+    feed = Feed.objects.filter(store=store, kind=Feed.Kind.PRODUCTS_IMPORT).first()
+    if feed is None:
+        raise ApplicationError(
+            f"“{store.name}” has no product import yet: its feeds are not set up. Ask your print shop to set them up "
+            "(staff: open the store's integration page)."
+        )
+    feed_run_now(feed=feed, actor=actor)
+    return feed
