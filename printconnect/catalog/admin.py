@@ -7,18 +7,20 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from import_export import fields, resources, widgets
-from import_export.admin import ImportExportModelAdmin
+from import_export.admin import ImportExportMixin, ImportExportModelAdmin
 from import_export.instance_loaders import ModelInstanceLoader
 
 from printconnect.catalog import services
 from printconnect.catalog.models import (
     Carrier,
     CatalogProduct,
+    MappingImport,
     ShippingMethod,
     ShippingRate,
     StoreProduct,
     StoreVariant,
 )
+from printconnect.catalog.resources import StaffStoreVariantMappingResource
 from printconnect.core.exceptions import ApplicationError
 
 # Mirrored from the store by the product feeds, which would overwrite an edit here: change them in the store.
@@ -63,7 +65,11 @@ class StoreProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(StoreVariant)
-class StoreVariantAdmin(admin.ModelAdmin):
+class StoreVariantAdmin(ImportExportMixin, admin.ModelAdmin):
+    """Export and import of mappings with the portal's columns (plus the printconnect ID, variant ids being unique
+    per store only); the import checks UIDs and URLs like the portal's and tells held orders afterwards."""
+
+    resource_classes = [StaffStoreVariantMappingResource]
     list_display = ["sku", "product", "store", "price", "stock_quantity", "stock_exported_quantity", "active"]
     list_display += ["synced_at"]
     list_filter = ["active", ("stock_quantity", admin.EmptyFieldListFilter), "product__product_type"]
@@ -260,4 +266,29 @@ class ShippingMethodAdmin(admin.ModelAdmin):
         return method.rate_total
 
     def has_delete_permission(self, request: HttpRequest, obj: ShippingMethod | None = None) -> bool:
+        return False
+
+
+# --- bulk mapping imports (the portal's Bulk operations) ----------------------------------------------------------
+
+
+@admin.register(MappingImport)
+class MappingImportAdmin(admin.ModelAdmin):
+    """History of the clients' uploads. Read-only: imports are started, confirmed and discarded in the portal."""
+
+    list_display = ["original_name", "store", "status", "mode", "file_format", "rows_total", "rows_create"]
+    list_display += ["rows_update", "rows_unchanged", "rows_error", "created_by", "created_at", "applied_at"]
+    list_filter = ["status", "mode", "file_format", "store__platform", "store__client"]
+    search_fields = ["original_name", "store__name", "store__client__name", "created_by__email", "message"]
+    list_select_related = ["store", "store__client", "created_by"]
+    date_hierarchy = "created_at"
+    fields = ["store", "original_name", "file", "file_size", "file_format", "mode", "status", "task_id", "message"]
+    fields += ["rows_total", "rows_done", "rows_create", "rows_update", "rows_unchanged", "rows_error", "errors"]
+    fields += ["created_by", "created_at", "checked_at", "applied_at", "applied_by", "updated_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: MappingImport | None = None) -> bool:
         return False

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from printconnect.catalog import selectors
 from printconnect.catalog.models import CatalogProduct, MappingImport, StoreVariant
-from printconnect.catalog.resources import COL_DESIGN_URL, COL_UID, COL_VARIANT_ID, formula_restore
+from printconnect.catalog.resources import CLEAR_MARK, COL_DESIGN_URL, COL_UID, COL_VARIANT_ID, formula_restore
 from printconnect.catalog.services import catalog_uid_clean, design_file_url_clean, variant_mappings_announce
 from printconnect.catalog.spreadsheets import Sheet, SpreadsheetError, file_format_detect, header_positions, sheet_open
 from printconnect.core import permissions as perms
@@ -45,7 +45,6 @@ from printconnect.storefronts.models import Store
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000  # rows per lookup, per progress save and per bulk_update
-CLEAR_MARK = "-"
 REQUIRED_COLUMNS = (COL_VARIANT_ID, COL_UID)
 OPTIONAL_COLUMNS = (COL_DESIGN_URL,)
 # A check or apply saves its progress after every batch (seconds apart); one silent for this long lost its worker.

@@ -15,12 +15,18 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from import_export import fields, resources, widgets
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from printconnect.catalog.models import CatalogProduct, StoreVariant
+from printconnect.catalog.selectors import catalog_products_by_uid
+from printconnect.catalog.services import catalog_uid_clean, design_file_url_clean, variant_mappings_announce
+from printconnect.core.exceptions import ApplicationError
 from printconnect.storefronts.models import Store
 
 COL_PRODUCT_ID = "Store product ID"
@@ -32,6 +38,7 @@ COL_UID = "Product UID"
 COL_DESIGN_URL = "Design file URL"
 EXPORT_HEADERS = (COL_PRODUCT_ID, COL_VARIANT_ID, COL_SKU, COL_TITLE, COL_ATTRIBUTES, COL_UID, COL_DESIGN_URL)
 
+CLEAR_MARK = "-"  # in "Product UID": disconnect the variant
 EXPORT_CHUNK_SIZE = 2000  # rows fetched per database round trip and written per streamed piece
 
 # Spreadsheets read a cell starting with one of these as a formula (OWASP "CSV injection").
@@ -94,11 +101,6 @@ class StoreVariantMappingResource(resources.ModelResource):
         value = super().export_field(field, instance, **kwargs)
         return formula_neutralise("" if value is None else str(value))
 
-    def before_import_row(self, row: Any, **kwargs: Any) -> None:
-        for column in (COL_UID, COL_DESIGN_URL):
-            if column in row and isinstance(row[column], str):
-                row[column] = formula_restore(row[column].strip())
-
     def export_rows(self, queryset: Iterable[StoreVariant]) -> Iterator[list[str]]:
         """One list of cell texts per variant; the column definitions are looked up once, not per row as
         `export_resource` does."""
@@ -120,6 +122,53 @@ class StaffStoreVariantMappingResource(StoreVariantMappingResource):
 
     def get_queryset(self) -> QuerySet[StoreVariant]:
         return export_queryset(store=None)
+
+    # Imports read the two mapping columns as the portal's bulk import does (catalog.mapping_imports): an empty
+    # Product UID leaves the row alone, "-" disconnects, the design file URL is checked and set with a UID.
+
+    def init_instance(self, row: Any = None) -> StoreVariant:
+        raise ValidationError({"id": "No store variant has this printconnect ID; an import cannot add variants."})
+
+    def import_field(self, field: fields.Field, instance: StoreVariant, row: Any, is_m2m: bool = False, **kwargs: Any):
+        if field.attribute not in ("catalog_product", "design_file_url"):
+            return super().import_field(field, instance, row, is_m2m, **kwargs)
+        uid = formula_restore(str(row.get(COL_UID) or "").strip())
+        if not uid or (field.attribute == "design_file_url" and COL_DESIGN_URL not in row):
+            return None
+        if uid == CLEAR_MARK:
+            instance.catalog_product, instance.design_file_url, instance.mapped_at = None, "", None
+            instance.print_spec_overrides, instance.attribute_specs = {}, {}
+            return None
+        try:
+            if field.attribute == "design_file_url":
+                instance.design_file_url = design_file_url_clean(formula_restore(str(row.get(COL_DESIGN_URL) or "")))
+                return None
+            product = catalog_products_by_uid([catalog_uid_clean(uid)]).get(uid.lower())
+        except ApplicationError as exc:
+            raise ValueError(exc.message) from exc
+        if product is None:
+            raise ValueError(f"Unknown or deactivated Product UID {uid}: check it against the catalog.")
+        if product.pk != instance.catalog_product_id:
+            instance.catalog_product, instance.mapped_at = product, timezone.now()
+        return None
+
+    def after_save_instance(self, instance: StoreVariant, row: Any, **kwargs: Any) -> None:
+        if not kwargs.get("dry_run"):
+            self._saved.setdefault(instance.store_id, []).append(instance.pk)
+
+    def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        self._saved: dict[int, list[int]] = {}
+
+    def after_import(self, dataset: Any, result: Any, **kwargs: Any) -> None:
+        saved = dict(getattr(self, "_saved", {}))
+        if kwargs.get("dry_run") or not saved:
+            return
+
+        def announce() -> None:
+            for store in Store.objects.filter(pk__in=saved):
+                variant_mappings_announce(store=store, variant_ids=saved[store.pk])
+
+        transaction.on_commit(announce)
 
 
 def export_queryset(*, store: Store | None) -> QuerySet[StoreVariant]:
