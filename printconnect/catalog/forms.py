@@ -151,20 +151,30 @@ class VariantConnectForm(forms.Form):
         spec_keys: list[str],
         initial_overrides: dict[str, str] | None = None,
         initial_attribute_specs: dict[str, str] | None = None,
+        extra_rows: int = 0,
         **kwargs: Any,
     ) -> None:
         super().__init__(data, **kwargs)
         self.group_errors: dict[str, list[str]] = {group: [] for group in self.GROUPS}
         overrides = list((initial_overrides or {}).items())
-        rows = max(len(overrides) + 1, OVERRIDE_ROWS_MIN, self._posted_rows())
+        rows = max(len(overrides) + 1, OVERRIDE_ROWS_MIN, self._posted_rows()) + extra_rows
+        self.rows_full = rows >= OVERRIDE_ROWS_MAX
         self.override_rows = []
         for index in range(min(rows, OVERRIDE_ROWS_MAX)):
             key, value = overrides[index] if index < len(overrides) else ("", "")
             self.fields[f"spec_key_{index}"] = forms.CharField(
-                label=f"Print spec {index + 1}", required=False, max_length=100, initial=key
+                label=f"Print spec {index + 1}",
+                required=False,
+                max_length=100,
+                initial=key,
+                widget=forms.TextInput(attrs={"list": "spec-keys", "placeholder": "name, e.g. paper"}),
             )
             self.fields[f"spec_value_{index}"] = forms.CharField(
-                label=f"Value {index + 1}", required=False, max_length=300, initial=value
+                label=f"Value {index + 1}",
+                required=False,
+                max_length=300,
+                initial=value,
+                widget=forms.TextInput(attrs={"placeholder": "value, e.g. 350 g silk"}),
             )
             self.override_rows.append((self[f"spec_key_{index}"], self[f"spec_value_{index}"]))
         current = initial_attribute_specs or {}
@@ -185,9 +195,9 @@ class VariantConnectForm(forms.Form):
             self.attribute_rows.append(self[f"attr_{index}"])
 
     def _posted_rows(self) -> int:
-        if not self.data:
-            return 0
-        posted = [key for key in self.data if key.startswith("spec_key_") and key[9:].isdigit()]
+        # Rows the user sent (or, re-shown unbound after "Add a row", the values they had typed).
+        source = self.data or self.initial
+        posted = [key for key in source if key.startswith("spec_key_") and key[9:].isdigit()]
         return max((int(key[9:]) + 1 for key in posted), default=0)
 
     def clean(self) -> dict[str, Any]:

@@ -134,15 +134,19 @@ def variant_connect(request: HttpRequest, variant: StoreVariant, *, ns: str, tem
     # The product whose specs the page lists: the one typed or picked, else the one the variant is connected to.
     uid = source.get("product_uid", "").strip() or ("" if posted or current is None else current.uid)
     chosen = selectors.catalog_products_by_uid([uid]).get(uid.lower()) if uid else None
+    # "Add a row" re-shows what was typed, unsaved and unchecked, with one more print-spec row.
+    add_row = posted and "add_row" in request.POST
+    initial = request.POST.dict() if add_row else {"product_uid": uid, "design_file_url": variant.design_file_url}
     form = VariantConnectForm(
-        request.POST if posted else None,
+        request.POST if posted and not add_row else None,
         attributes=variant.attributes or {},
         spec_keys=sorted({key.lower() for key in chosen.print_specs}) if chosen else [],
-        initial={"product_uid": uid, "design_file_url": variant.design_file_url},
+        initial=initial,
         initial_overrides=variant.print_spec_overrides,
         initial_attribute_specs=variant.attribute_specs,
+        extra_rows=1 if add_row else 0,
     )
-    if posted and form.is_valid():
+    if posted and not add_row and form.is_valid():
         try:
             saved = services.variant_mapping_save(variant=variant, data=form.mapping_data(), actor=request.user)
         except ApplicationError as exc:

@@ -268,3 +268,32 @@ def test_staff_pages_refuse_client_users(client, store, admin):
     assert response.status_code == 403
     assert StoreProduct.objects.filter(store=store).count() == 2
     assert variant(store, "102").catalog_product is None
+
+
+def test_add_a_row_keeps_what_was_typed_and_saves_nothing(client, store, admin):
+    target = variant(store, "102")
+    url = reverse("portal:variant_connect", args=[target.pk])
+    typed = {"product_uid": "PST-A4", "design_file_url": "https://a.example/x.pdf", "attr_0": "format", "add_row": "1"}
+    typed.update({f"spec_key_{n}": f"k{n}" for n in range(3)} | {f"spec_value_{n}": f"v{n}" for n in range(3)})
+    response = client.post(url, typed)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert len(form.override_rows) == 4
+    assert [key.value() for key, _ in form.override_rows] == ["k0", "k1", "k2", ""]
+    assert form["design_file_url"].value() == "https://a.example/x.pdf" and form["attr_0"].value() == "format"
+    assert not form.errors
+    assert variant(store, "102").catalog_product is None
+
+
+def test_sync_and_add_buttons_show_for_those_who_may_change_products(client, store, admin):
+    html = _tab(client, store).content.decode()
+    assert reverse("portal:store_products_sync", args=[store.pk]) in html
+    assert reverse("portal:store_product_add", args=[store.pk]) in html
+    _login(client, make_member(store.client, Role.READ_ONLY))
+    assert 'data-testid="sync-products"' not in _tab(client, store).content.decode()
+
+
+def test_staff_reach_the_tab_from_the_clients_stores_and_the_store_integration_page(client, store, staff):
+    link = reverse("catalog:store_products", args=[store.pk])
+    assert link in client.get(reverse("staff_client_stores", args=[store.client_id])).content.decode()
+    assert link in client.get(reverse("integration:store", args=[store.pk])).content.decode()
