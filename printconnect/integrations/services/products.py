@@ -197,8 +197,13 @@ class _Plan:
 
 
 def _plan(
-    *, catalog_product: CatalogProduct | None, title: Any, options: Options, sku: Any, price: Any, design_file_url: Any
-) -> _Plan:
+    store: Store, catalog_product: CatalogProduct | None, title: Any, options: Options, sku: Any, price: Any,
+    design_file_url: Any,
+) -> _Plan:  # fmt: skip
+    """Everything publishing checks before the store is asked; the first problem raises ApplicationError."""
+    refusal = store_publish_refusal(store)
+    if refusal is not None:
+        raise ApplicationError(refusal)
     catalog_product = _catalog_product_check(catalog_product)
     title = _title_clean(title)
     cleaned = product_options_clean(options)
@@ -236,17 +241,7 @@ def store_product_publish_preview(
     design_file_url: Any,
 ) -> PublishPreview:  # fmt: skip
     """What `store_product_publish` would create, checked the same way (ApplicationError), without creating it."""
-    refusal = store_publish_refusal(store)
-    if refusal is not None:
-        raise ApplicationError(refusal)
-    plan = _plan(
-        catalog_product=catalog_product,
-        title=title,
-        options=options,
-        sku=sku,
-        price=price,
-        design_file_url=design_file_url,
-    )
+    plan = _plan(store, catalog_product, title, options, sku, price, design_file_url)
     summary = publish_summary(store=store, catalog_product=plan.catalog_product, options=plan.new.options)
     return PublishPreview(summary=summary, variants=plan.new.variants, sku=plan.new.sku)
 
@@ -281,17 +276,7 @@ def store_product_publish(
 
     Publishing is an explicit action, so it works in test mode too: the product is real in the store.
     """
-    refusal = store_publish_refusal(store)
-    if refusal is not None:
-        raise ApplicationError(refusal)
-    plan = _plan(
-        catalog_product=catalog_product,
-        title=title,
-        options=options,
-        sku=sku,
-        price=price,
-        design_file_url=design_file_url,
-    )
+    plan = _plan(store, catalog_product, title, options, sku, price, design_file_url)
     if store.platform == Store.Platform.MANUAL:
         published = _publish_here(store, plan)
     else:
