@@ -311,22 +311,24 @@ class WooCommerceConnector(Connector):
         product_id = str(created["id"])
         if not product.options:
             return mapper.product_from_payload(created, stock_tags=self._stock_tags)
+        failure: Exception
         try:
             entries = self.client.create_variations(product_id, mapper.variations_to_payload(product))
-            _check_created_variations(product.variants, entries)
-            return mapper.product_from_payload(created, entries, stock_tags=self._stock_tags)
+            refused = _refused_variation(product.variants, entries)
+            if refused is None:
+                return mapper.product_from_payload(created, entries, stock_tags=self._stock_tags)
+            failure = BadResponseError(refused)
         except (ConnectorError, ValueError) as exc:
-            message = exc.message if isinstance(exc, ConnectorError) else str(exc)
-            try:
-                self.client.delete_product(product_id)
-            except ConnectorError as cleanup:
-                raise BadResponseError(
-                    f"{message} printconnect could not remove the half-created product {product_id} again "
-                    f"({cleanup.message}); delete it under Products in WooCommerce before publishing again."
-                ) from exc
-            if isinstance(exc, ConnectorError):
-                raise
-            raise BadResponseError(message) from exc
+            failure = exc
+        message = _what_failed(failure)
+        try:
+            self.client.delete_product(product_id)
+        except ConnectorError as cleanup:
+            raise BadResponseError(
+                f"{message} printconnect could not remove the half-created product {product_id} again "
+                f"({_what_failed(cleanup)}); delete it under Products in WooCommerce before publishing again."
+            ) from failure
+        raise BadResponseError(f"{message} Nothing was left in the store.") from failure
 
     def fetch_product_images(self, external_product_id: str) -> list[ExternalImage]:
         product = mapper.product_from_payload(self.client.get_product(external_product_id))
@@ -425,16 +427,24 @@ def _refusal(code: str, said: str, params: Mapping[str, Any], *, sku: str, what:
     return f"WooCommerce refused {what} ({code}: {details}); correct it, then publish again."
 
 
-def _check_created_variations(variants: tuple[NewVariant, ...], entries: list[Any]) -> None:
+def _what_failed(exc: Exception) -> str:
+    """What went wrong while creating a product, for the person publishing it: nothing retries a publish for them."""
+    if isinstance(exc, UnavailableError):
+        return f"{exc.problem} while the variants were created; publish again in a few minutes."
+    if isinstance(exc, RateLimitedError):
+        return "The store rate limited printconnect while the variants were created; publish again in a minute."
+    if isinstance(exc, ConnectorError):
+        return exc.message
+    return str(exc)
+
+
+def _refused_variation(variants: tuple[NewVariant, ...], entries: list[Any]) -> str | None:
+    """What WooCommerce refused in the batch answer (entries in the order sent), or None when all were created."""
     if len(entries) != len(variants):
-        raise BadResponseError(
-            f"WooCommerce created {len(entries)} of the {len(variants)} variations asked for; {CHECK_PRODUCTS}"
-        )
+        return f"WooCommerce created {len(entries)} of the {len(variants)} variations asked for."
     for variant, entry in zip(variants, entries, strict=True):
         refused = mapper.batch_error(entry)
         if refused is not None:
             options = ", ".join(f"{name}: {value}" for name, value in variant.attributes.items())
-            raise BadResponseError(
-                _refusal(refused[0], refused[1], {}, sku=variant.sku, what=f"the variant {options}")
-                + " Nothing was left in the store."
-            )
+            return _refusal(refused[0], refused[1], {}, sku=variant.sku, what=f"the variant {options}")
+    return None

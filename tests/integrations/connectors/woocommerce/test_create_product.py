@@ -99,6 +99,16 @@ def test_a_refused_variation_removes_the_half_created_product(shop, sandbox):
     assert len(deletes) == 1 and deletes[0]["query"].get("force") == "true"
 
 
+def test_a_store_failing_on_the_variations_has_the_product_removed_again(shop, sandbox):
+    shop.set_faults(rate_limit={"every": 2, "retry_after": 0})  # the second request (the batch) is throttled
+    connector = connector_for(shop, sandbox)
+    connector.session.max_retries = 0
+    with pytest.raises(BadResponseError, match=r"rate limited printconnect.*Nothing was left in the store"):
+        connector.create_product(POSTER)
+    assert not shop.products
+    assert [e["method"] for e in shop.requests()] == ["POST", "POST", "DELETE"]
+
+
 def test_refused_keys_and_a_store_that_fails_raise_typed_errors(shop, sandbox):
     shop.set_faults(unauthorized=True)
     with pytest.raises(AuthRejectedError):
