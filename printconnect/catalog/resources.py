@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
@@ -60,6 +60,10 @@ def formula_restore(value: str) -> str:
     return value
 
 
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
 def attributes_text(attributes: Any) -> str:
     """{"Size": "A4", "Paper": "Matte"} -> "Size: A4; Paper: Matte" (store order)."""
     if not isinstance(attributes, dict):
@@ -98,15 +102,31 @@ class StoreVariantMappingResource(resources.ModelResource):
         return attributes_text(variant.attributes)
 
     def export_field(self, field: fields.Field, instance: StoreVariant, **kwargs: Any) -> str:
-        value = super().export_field(field, instance, **kwargs)
-        return formula_neutralise("" if value is None else str(value))
+        return formula_neutralise(_text(super().export_field(field, instance, **kwargs)))
 
     def export_rows(self, queryset: Iterable[StoreVariant]) -> Iterator[list[str]]:
-        """One list of cell texts per variant; the column definitions are looked up once, not per row as
-        `export_resource` does."""
-        export_fields = self.get_export_fields()
+        """One list of cell texts per variant, as `export_resource` gives but with each column's dehydrate method
+        or attribute path and widget resolved once instead of on every cell (the export's main cost)."""
+        getters = [self._cell_getter(field) for field in self.get_export_fields()]
         for variant in queryset:
-            yield [self.export_field(field, variant) for field in export_fields]
+            yield [formula_neutralise(getter(variant)) for getter in getters]
+
+    def _cell_getter(self, field: fields.Field) -> Callable[[StoreVariant], str]:
+        dehydrate = field.get_dehydrate_method(self.get_field_name(field))
+        method = dehydrate if callable(dehydrate) else getattr(self, dehydrate, None)
+        if method is not None:
+            return lambda variant: _text(method(variant))
+        path, render = tuple(field.attribute.split("__")), field.widget.render
+
+        def getter(variant: StoreVariant) -> str:
+            value: Any = variant
+            for name in path:
+                value = getattr(value, name)
+                if value is None:
+                    return ""
+            return _text(render(value))
+
+        return getter
 
 
 class StaffStoreVariantMappingResource(StoreVariantMappingResource):
@@ -173,7 +193,10 @@ class StaffStoreVariantMappingResource(StoreVariantMappingResource):
 
 def export_queryset(*, store: Store | None) -> QuerySet[StoreVariant]:
     """The store's variants in the order a client reads them: by product title, then variant."""
-    qs = StoreVariant.objects.select_related("product", "catalog_product")
+    # Only the exported columns: loading whole rows (timestamps, prices, JSON) costs more than writing the file.
+    columns = ("external_id", "sku", "attributes", "design_file_url", "store_id")
+    columns += ("product__external_id", "product__title", "catalog_product__uid")
+    qs = StoreVariant.objects.select_related("product", "catalog_product").only(*columns)
     if store is not None:
         qs = qs.filter(store=store)
     return qs.order_by("product__title", "product_id", "sku", "pk")
