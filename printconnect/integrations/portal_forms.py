@@ -1,9 +1,14 @@
-"""Forms for connecting a store. Secrets are never rendered back: a re-shown form has them blank."""
+"""Portal (and staff) forms of the integrations app: connecting a store, whose secrets are never rendered back (a
+re-shown form has them blank), and adding a product to a store."""
 
 from __future__ import annotations
 
-from django import forms
+from typing import Any
 
+from django import forms
+from django.db.models import QuerySet
+
+from printconnect.catalog.models import CatalogProduct
 from printconnect.storefronts.models import Store
 
 KEYS_HELP = (
@@ -130,7 +135,7 @@ class ProductAddForm(forms.Form):
         widget=_text("https://files.example.com/poster.pdf", inputmode="url"),
     )
 
-    def __init__(self, *args: object, catalog_products: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, catalog_products: QuerySet[CatalogProduct], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["catalog_product"].queryset = catalog_products
         for row in range(1, OPTION_ROWS + 1):
