@@ -13,6 +13,11 @@ Wire format as in ../shared/PLATFORMS.md section 3 and ../shared/platform-sample
 `{"code", "message", "data": {"status"}}`, pagination with `X-WP-Total`, `X-WP-TotalPages` and `Link`, bodies encoded
 like PHP's `wp_json_encode` (ASCII only, `/` escaped as `\\/`).
 
+Writes printconnect makes: order status and notes, stock levels, and new products (`POST /products`, simple or variable
+with `attributes`; their variations through `POST /products/<id>/variations/batch`, an `{"id": 0, "error"}` entry in
+place of each refused one; `DELETE /products/<id>`, to the trash or with `force=true` for good). SKUs are unique across
+products and variations (not in the trash): a taken one answers 400 `product_invalid_sku`.
+
 A store's consumer key has Read/Write permission unless the store is created with `key_permissions="read"` (writes
 answer 401 as WooCommerce does) or `"write"`.
 
