@@ -159,7 +159,7 @@ def test_a_manual_store_gets_the_product_here_only_with_its_own_ids(db):
     assert [v.external_id for v in second.variants] == ["manual-2"]
     assert all(v.catalog_product_id == product.pk for v in [*first.variants, *second.variants])
     with pytest.raises(ApplicationError, match="already uses the SKU FLY"):
-        _publish(store, product, title="Flyer again", options=[], sku="FLY")
+        _publish(store, product, title="Flyer again", options=[], sku="fly")
     assert StoreProduct.objects.filter(store=store).count() == 2
 
 

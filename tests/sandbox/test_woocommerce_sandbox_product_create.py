@@ -84,6 +84,7 @@ def test_a_duplicate_sku_is_refused_as_woocommerce_does_for_products_and_in_batc
     assert refused.status_code == 400
     assert refused.json()["code"] == "product_invalid_sku" and refused.json()["data"]["status"] == 400
     assert _call(store, "POST", "/products", {"name": "Again", "sku": "POSTER"}).status_code == 400
+    assert _call(store, "POST", "/products", {"name": "Again", "sku": "poster-a4"}).status_code == 400
     entries = _call(
         store,
         "POST",

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models.functions import Lower
 
 from printconnect.catalog.models import CatalogProduct, StoreProduct, StoreVariant
 from printconnect.catalog.services import (
@@ -355,8 +356,10 @@ def _skus_taken(store: Store, skus: Iterable[str]) -> list[str]:
     wanted = list(skus)
     if not wanted:
         return []
-    rows = StoreVariant.objects.filter(store=store, active=True, sku__in=wanted)
-    return sorted(set(rows.values_list("sku", flat=True)))
+    # Whatever the case, as WooCommerce's tables compare them: "poster-a4" and "POSTER-A4" are one SKU to a shop.
+    lowered = {sku.lower() for sku in wanted}
+    rows = StoreVariant.objects.filter(store=store, active=True).annotate(sku_lower=Lower("sku"))
+    return sorted(set(rows.filter(sku_lower__in=lowered).values_list("sku", flat=True)))
 
 
 def _next_manual_number(store: Store) -> int:

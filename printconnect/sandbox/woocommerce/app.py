@@ -1570,16 +1570,18 @@ def _apply_product_changes(store: Store, product: dict[str, Any], data: dict[str
 
 
 def _sku_owner(store: Store, sku: str) -> int | None:
-    """The id of the product or variation (not in the trash) that already uses `sku`: SKUs are unique across both."""
+    """The id of the product or variation (not in the trash) that already uses `sku`: SKUs are unique across both,
+    whatever the case (WordPress's MySQL tables compare text case-insensitively)."""
     if not sku:
         return None
+    wanted = sku.lower()
     for product in store.products.values():
         if product.get("status") == "trash":
             continue
-        if product["sku"] == sku:
+        if product["sku"].lower() == wanted:
             return int(product["id"])
         for variation in store.variations.get(product["id"], {}).values():
-            if variation["sku"] == sku:
+            if variation["sku"].lower() == wanted:
                 return int(variation["id"])
     return None
 
