@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 from printconnect.catalog import selectors, services
 from printconnect.catalog.forms import ProductsTabFilterForm, VariantConnectForm
@@ -60,6 +61,18 @@ def held_orders_text(count: int) -> str:
 # --- the Products tab --------------------------------------------------------------------------------------------
 
 
+class _CountedPaginator(Paginator):
+    """Takes the row count the filter pills already counted, instead of counting a large store's variants again."""
+
+    def __init__(self, object_list: object, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
 def products_tab(
     request: HttpRequest, store: Store, *, ns: str, template: str, can_change: bool, **extra: object
 ) -> HttpResponse:
@@ -69,7 +82,7 @@ def products_tab(
     filters = {"search": values["q"], "include_inactive": values["inactive"]}
     counts = selectors.store_variant_counts(store=store, **filters)
     variants = selectors.store_variants_tab(store=store, mapping=mapping, **filters)
-    page = Paginator(variants, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _CountedPaginator(variants, PAGE_SIZE, count=counts[mapping]).get_page(request.GET.get("page"))
     for variant in page.object_list:
         variant.label = variant_label(variant)
     pill_query = tab_query(request.GET, drop=("mapping", "page"))
