@@ -13,9 +13,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from printconnect.core.permissions import Role
+from tests.browser.test_onboarding import sign_in
 from tests.catalog.mapping_helpers import catalog_product, order, poster, variant
 from tests.factories.clients import ClientFactory
-from tests.factories.core import PASSWORD
+from tests.factories.core import PASSWORD, StaffFactory
 from tests.factories.storefronts import make_member, make_store
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,10 +35,7 @@ def test_client_admin_connects_a_variant_through_the_catalog_search(page: Page, 
     order(store, "1001", ("100", "102"))
     make_member(client, Role.ADMIN, email="ada@riverside.test")
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.locator('input[name="login"]').fill("ada@riverside.test")
-    page.locator('input[name="password"]').fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server.url, "ada@riverside.test", PASSWORD)
     page.goto(f"{live_server.url}/portal/stores/{store.pk}/")
     page.get_by_test_id("store-tabs").get_by_role("link", name="Products").click()
     expect(page.get_by_test_id("pill-unmapped")).to_contain_text("2")
@@ -65,3 +63,30 @@ def test_client_admin_connects_a_variant_through_the_catalog_search(page: Page, 
     shot(page, "back on the tab")
     saved = variant(store, "102")
     assert (saved.catalog_product.uid, saved.attribute_specs) == ("PST-A3", {"Size": "format"})
+
+
+def test_staff_connect_a_variant_by_typing_its_uid(page: Page, live_server: Any, shot: Shot):
+    page.set_default_timeout(15_000)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    client = ClientFactory(name="Riverside Prints Ltd")
+    store = make_store(client, name="Riverside posters")
+    poster(store)
+    catalog_product("PST-A4", name="Poster A4", print_specs={"format": "A4"})
+    StaffFactory(email="sam@shop.test")
+
+    sign_in(page, live_server.url, "sam@shop.test", PASSWORD)
+    page.goto(f"{live_server.url}/staff/clients/{client.pk}/stores/")
+    page.get_by_role("link", name="Products and mapping").click()
+    expect(page.get_by_test_id("pill-unmapped")).to_contain_text("2")
+    page.get_by_test_id(f"connect-{variant(store, '101').pk}").click()
+    page.get_by_label("Product UID").fill("PST-A5")
+    page.get_by_test_id("save-mapping").click()
+    expect(page.locator(".invalid-feedback")).to_contain_text("There is no active catalog product with UID 'PST-A5'")
+    shot(page, "unknown uid")
+    page.get_by_label("Product UID").fill("pst-a4")
+    page.get_by_label("Print spec 1").fill("paper")
+    page.get_by_label("Value 1").fill("350 g silk")
+    page.get_by_label("Value 1").press("Enter")  # Enter saves, it does not add a row
+    expect(page.get_by_role("status")).to_contain_text("Connected Poster (Size: A4 · Paper: Matte) to PST-A4.")
+    expect(page.get_by_test_id("products-table")).to_contain_text("Overrides: paper: 350 g silk")
+    shot(page, "staff products tab")
