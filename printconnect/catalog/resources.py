@@ -98,27 +98,27 @@ class StoreVariantMappingResource(resources.ModelResource):
         use_transactions = True
         chunk_size = EXPORT_CHUNK_SIZE
 
-    def dehydrate_variant_attributes(self, variant: StoreVariant) -> str:
+    def dehydrate_variant_attributes(self, variant: StoreVariant | ExportRow) -> str:
         return attributes_text(variant.attributes)
 
     def export_field(self, field: fields.Field, instance: StoreVariant, **kwargs: Any) -> str:
         return formula_neutralise(_text(super().export_field(field, instance, **kwargs)))
 
-    def export_rows(self, queryset: Iterable[StoreVariant]) -> Iterator[list[str]]:
+    def export_rows(self, queryset: Iterable[StoreVariant | ExportRow]) -> Iterator[list[str]]:
         """One list of cell texts per variant, as `export_resource` gives but with each column's dehydrate method
         or attribute path and widget resolved once instead of on every cell (the export's main cost)."""
         getters = [self._cell_getter(field) for field in self.get_export_fields()]
         for variant in queryset:
             yield [formula_neutralise(getter(variant)) for getter in getters]
 
-    def _cell_getter(self, field: fields.Field) -> Callable[[StoreVariant], str]:
+    def _cell_getter(self, field: fields.Field) -> Callable[[StoreVariant | ExportRow], str]:
         dehydrate = field.get_dehydrate_method(self.get_field_name(field))
         method = dehydrate if callable(dehydrate) else getattr(self, dehydrate, None)
         if method is not None:
             return lambda variant: _text(method(variant))
         path, render = tuple(field.attribute.split("__")), field.widget.render
 
-        def getter(variant: StoreVariant) -> str:
+        def getter(variant: StoreVariant | ExportRow) -> str:
             value: Any = variant
             for name in path:
                 value = getattr(value, name)
@@ -202,9 +202,41 @@ def export_queryset(*, store: Store | None) -> QuerySet[StoreVariant]:
     return qs.order_by("product__title", "product_id", "sku", "pk")
 
 
-def _chunked_queryset(store: Store) -> Iterator[StoreVariant]:
+class _Product:
+    __slots__ = ("external_id", "title")
+
+    def __init__(self, external_id: str, title: str) -> None:
+        self.external_id, self.title = external_id, title
+
+
+class _CatalogProduct:
+    __slots__ = ("uid",)
+
+    def __init__(self, uid: str) -> None:
+        self.uid = uid
+
+
+class ExportRow:
+    """A variant with only what the export reads, in the shape of StoreVariant (variant.product.title...), so the
+    Resource's fields and widgets read it as they read a model instance, without the cost of building one (the
+    export's main cost on 100,000 rows)."""
+
+    __slots__ = ("attributes", "catalog_product", "design_file_url", "external_id", "product", "sku")
+
+    def __init__(self, values: tuple[Any, ...]) -> None:
+        self.external_id, self.sku, self.attributes, self.design_file_url = values[:4]
+        self.product = _Product(values[4], values[5])
+        self.catalog_product = _CatalogProduct(values[6]) if values[6] is not None else None
+
+
+_EXPORT_VALUES = ("external_id", "sku", "attributes", "design_file_url", "product__external_id", "product__title")
+_EXPORT_VALUES += ("catalog_product__uid",)
+
+
+def _chunked_queryset(store: Store) -> Iterator[ExportRow]:
     # One query (a server-side cursor on PostgreSQL), rows fetched EXPORT_CHUNK_SIZE at a time: flat memory.
-    return export_queryset(store=store).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    rows = export_queryset(store=store).values_list(*_EXPORT_VALUES)
+    return (ExportRow(values) for values in rows.iterator(chunk_size=EXPORT_CHUNK_SIZE))
 
 
 def csv_export_chunks(*, store: Store) -> Iterator[bytes]:
