@@ -162,8 +162,7 @@ def variant_connect(request: HttpRequest, variant: StoreVariant, *, ns: str, tem
     if posted and not add_row and form.is_valid():
         try:
             saved = services.variant_mapping_save(variant=variant, data=form.mapping_data(), actor=request.user)
-        except ApplicationError as exc:
-            variant.refresh_from_db()
+        except ApplicationError as exc:  # refused before anything is set on the variant
             form.add_service_error(exc)
         else:
             uid_saved = saved.variant.catalog_product.uid

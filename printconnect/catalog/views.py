@@ -315,14 +315,21 @@ def rate_delete(request: HttpRequest, pk: int, rate_pk: int) -> HttpResponse:
 # --- a client store's products and their mappings (same pages as the portal's, see mapping_pages) -----------------
 
 
-def _staff_variant(pk: int) -> StoreVariant:
-    return get_object_or_404(StoreVariant.objects.select_related("product", "store__client", "catalog_product"), pk=pk)
+# Staff see every store: the same selectors as the portal's, which scope nothing for them.
+
+
+def _staff_store(request: HttpRequest, pk: int) -> Store:
+    return get_object_or_404(selectors.product_stores_for_user(user=request.user), pk=pk)
+
+
+def _staff_variant(request: HttpRequest, pk: int) -> StoreVariant:
+    return get_object_or_404(selectors.store_variants_for_user(user=request.user), pk=pk)
 
 
 @staff_required
 @require_GET
 def store_products(request: HttpRequest, pk: int) -> HttpResponse:
-    store = get_object_or_404(Store.objects.select_related("client"), pk=pk)
+    store = _staff_store(request, pk)
     template = "staff/catalog/store_products.html"
     return mapping_pages.products_tab(request, store, ns="catalog", template=template, can_change=True)
 
@@ -330,7 +337,7 @@ def store_products(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_GET
 def catalog_search(request: HttpRequest, pk: int) -> HttpResponse:
-    get_object_or_404(Store, pk=pk)
+    _staff_store(request, pk)
     return mapping_pages.catalog_search(request)
 
 
@@ -338,10 +345,10 @@ def catalog_search(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def variant_connect(request: HttpRequest, pk: int) -> HttpResponse:
     template = "staff/catalog/variant_connect.html"
-    return mapping_pages.variant_connect(request, _staff_variant(pk), ns="catalog", template=template)
+    return mapping_pages.variant_connect(request, _staff_variant(request, pk), ns="catalog", template=template)
 
 
 @staff_required
 @require_POST
 def variant_disconnect(request: HttpRequest, pk: int) -> HttpResponse:
-    return mapping_pages.variant_disconnect(request, _staff_variant(pk), ns="catalog")
+    return mapping_pages.variant_disconnect(request, _staff_variant(request, pk), ns="catalog")
