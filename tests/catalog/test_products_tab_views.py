@@ -10,6 +10,8 @@ from django.urls import reverse
 from printconnect.catalog.models import StoreProduct, StoreVariant
 from printconnect.catalog.services import MappingData, store_products_deactivate, variant_mapping_save
 from printconnect.core.permissions import Role
+from printconnect.storefronts.models import Store
+from printconnect.storefronts.services import store_create_connected
 from tests.catalog.mapping_helpers import catalog_product, order, poster, variant
 from tests.factories.clients import ClientFactory
 from tests.factories.core import PASSWORD, StaffFactory
@@ -286,11 +288,22 @@ def test_add_a_row_keeps_what_was_typed_and_saves_nothing(client, store, admin):
 
 
 def test_sync_and_add_buttons_show_for_those_who_may_change_products(client, store, admin):
-    html = _tab(client, store).content.decode()
-    assert reverse("portal:store_products_sync", args=[store.pk]) in html
-    assert reverse("portal:store_product_add", args=[store.pk]) in html
+    shop = store_create_connected(
+        client=store.client,
+        name="Web shop",
+        platform=Store.Platform.WOOCOMMERCE,
+        base_url="https://shop.example",
+        credentials={"consumer_key": "ck_x", "consumer_secret": "cs_x"},
+        actor=StaffFactory(),
+    )
+    html = _tab(client, shop).content.decode()
+    assert reverse("portal:store_products_sync", args=[shop.pk]) in html
+    assert reverse("portal:store_product_add", args=[shop.pk]) in html
+    manual = _tab(client, store).content.decode()  # no shop to sync from
+    assert 'data-testid="sync-products"' not in manual and 'data-testid="add-product"' in manual
     _login(client, make_member(store.client, Role.READ_ONLY))
-    assert 'data-testid="sync-products"' not in _tab(client, store).content.decode()
+    html = _tab(client, shop).content.decode()
+    assert 'data-testid="sync-products"' not in html and 'data-testid="add-product"' not in html
 
 
 def test_staff_reach_the_tab_from_the_clients_stores_and_the_store_integration_page(client, store, staff):
