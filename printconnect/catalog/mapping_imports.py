@@ -277,20 +277,29 @@ def _save_counts(row: MappingImport, outcome: _Outcome) -> None:
 
 
 def _variants_write(changes: list[_Change], now: Any) -> None:
-    """One UPDATE per variant sent as one executemany (a prepared statement on SQLite, a pipeline with psycopg):
-    bulk_update's CASE WHEN over a batch costs time growing with the square of the batch (17 s for 10,000 rows
-    on SQLite, against 0.3 s here)."""
+    """Write a batch of mappings. bulk_update's CASE WHEN costs time growing with the square of the batch (17 s
+    for 10,000 rows on SQLite); instead PostgreSQL gets one UPDATE ... FROM (VALUES ...) per batch, and SQLite
+    (whose VALUES cannot name columns) one prepared UPDATE run for every row (executemany)."""
     meta, quote = StoreVariant._meta, connection.ops.quote_name
-    columns = [meta.get_field(name).column for name in ("catalog_product", "design_file_url", "mapped_at")]
-    sets = ", ".join(f"{quote(column)} = %s" for column in [*columns, meta.get_field("updated_at").column])
-    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 (names only)
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    product, url, mapped, updated = (
+        quote(meta.get_field(name).column) for name in ("catalog_product", "design_file_url", "mapped_at", "updated_at")
+    )
     at = meta.get_field("mapped_at").get_db_prep_value(now, connection)
-    params = [
-        (change.catalog_product_id, change.design_file_url, None if change.clear else at, at, change.variant_id)
-        for change in changes
-    ]
+    rows = [(c.variant_id, c.catalog_product_id, c.design_file_url, None if c.clear else at) for c in changes]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        if connection.vendor == "postgresql":
+            values = ", ".join(["(%s::bigint, %s::bigint, %s::text, %s::timestamptz)"] * len(rows))
+            cursor.execute(
+                f"UPDATE {table} AS t SET {product} = v.product, {url} = v.url, {mapped} = v.mapped, "  # noqa: S608
+                f"{updated} = %s FROM (VALUES {values}) AS v(id, product, url, mapped) WHERE t.{pk} = v.id",
+                [at, *(value for row in rows for value in row)],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET {product} = %s, {url} = %s, {mapped} = %s, {updated} = %s WHERE {pk} = %s",  # noqa: S608
+                [(product_id, text, mapped_at, at, pk_value) for pk_value, product_id, text, mapped_at in rows],
+            )
 
 
 def _read_and_check(row: MappingImport, *, keep_changes: bool) -> _Outcome:
