@@ -162,6 +162,9 @@ WEBHOOK_QUEUE_EVERY_SECONDS = env.float("WEBHOOK_QUEUE_EVERY_SECONDS", default=1
 
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 
+# Largest product mapping file (CSV or XLSX) a client may upload on a store's Bulk operations page.
+MAPPING_IMPORT_MAX_BYTES = env.int("MAPPING_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True

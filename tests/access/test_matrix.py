@@ -57,6 +57,26 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, int, int, int]]] = {
     ("event_list", "GET"): {"A": (200, 200, 200, 200)},
     ("event_resolve", "POST"): {"A": (302, 302, 404, 403), "B": (404, 404, 404, 404)},
     ("event_retry", "POST"): {"A": (302, 302, 404, 403), "B": (404, 404, 404, 404)},
+    # A store's products: seen by those whose role shows them; connected and disconnected by those who may change
+    # them. The connect POST carries no data: an allowed role gets the form back with its errors (200).
+    ("store_products", "GET"): {"A": (200, 200, 404, 200), "B": (404, 404, 404, 404)},
+    ("catalog_search", "GET"): {"A": (200, 200, 404, 200), "B": (404, 404, 404, 404)},
+    ("variant_connect", "GET"): {"A": (200, 200, 404, 403), "B": (404, 404, 404, 404)},
+    ("variant_connect", "POST"): {"A": (200, 200, 404, 403), "B": (404, 404, 404, 404)},
+    ("variant_disconnect", "POST"): {"A": (302, 302, 404, 403), "B": (404, 404, 404, 404)},
+    # Bulk operations: Read-only may export, only those who may change the store's products import.
+    ("store_bulk", "GET"): {"A": (200, 200, 404, 200), "B": (404, 404, 404, 404)},
+    ("store_bulk", "POST"): {"A": (200, 200, 404, 403), "B": (404, 404, 404, 404)},  # no file: the form again
+    ("store_bulk_export", "GET"): {"A": (200, 200, 404, 200), "B": (404, 404, 404, 404)},
+    ("mapping_import_detail", "GET"): {"A": (200, 200, 404, 200), "B": (404, 404, 404, 404)},
+    ("mapping_import_confirm", "POST"): {"A": (302, 302, 404, 403), "B": (404, 404, 404, 404)},
+    ("mapping_import_discard", "POST"): {"A": (302, 302, 404, 403), "B": (404, 404, 404, 404)},
+    ("mapping_import_file", "GET"): {"A": (200, 200, 404, 200), "B": (404, 404, 404, 404)},
+    # Add product / Sync products: those who may change the store's products. The add POST carries no data (the
+    # form again, 200); the sync of a store whose feeds are not set up answers with a message (302).
+    ("store_product_add", "GET"): {"A": (200, 200, 404, 403), "B": (404, 404, 404, 404)},
+    ("store_product_add", "POST"): {"A": (200, 200, 404, 403), "B": (404, 404, 404, 404)},
+    ("store_products_sync", "POST"): {"A": (302, 302, 404, 403), "B": (404, 404, 404, 404)},
 }
 
 OBJECT_KIND = {
@@ -69,6 +89,18 @@ OBJECT_KIND = {
     "store_credentials": "connected_store",
     "event_resolve": "event",
     "event_retry": "event",
+    "store_products": "connected_store",
+    "catalog_search": "connected_store",
+    "variant_connect": "variant",
+    "variant_disconnect": "variant",
+    "store_bulk": "connected_store",
+    "store_bulk_export": "connected_store",
+    "mapping_import_detail": "mapping_import",
+    "mapping_import_confirm": "mapping_import",
+    "mapping_import_discard": "mapping_import",
+    "mapping_import_file": "mapping_import",
+    "store_product_add": "connected_store",
+    "store_products_sync": "connected_store",
 }
 
 POST_DATA = {

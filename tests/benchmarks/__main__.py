@@ -56,7 +56,10 @@ def main() -> int:
     parser.add_argument("--page-orders", type=int, default=1_000, help="orders for the queries-per-page figure")
     parser.add_argument("--webhook-seconds", type=int, default=8, help="seconds of each wrk run (webhooks)")
     parser.add_argument("--webhook-deliveries", type=int, default=15_000, help="signed deliveries a round (webhooks)")
-    parser.add_argument("--only", choices=["access", "orders", "dispatch", "webhooks"], help="run one section")
+    parser.add_argument("--mapping-rows", type=int, default=100_000, help="variants for the bulk mapping figures")
+    parser.add_argument(
+        "--only", choices=["access", "orders", "dispatch", "webhooks", "mapping"], help="run one section"
+    )
     args = parser.parse_args()
 
     django.setup()
@@ -71,6 +74,7 @@ def main() -> int:
             "orders": run_orders_import,
             "dispatch": run_feeds_dispatch,
             "webhooks": run_webhooks,
+            "mapping": run_mapping_bulk,
         }
         for name, section in sections.items():
             if args.only in (None, name):
@@ -229,6 +233,13 @@ def run_webhooks(args: argparse.Namespace) -> None:
     from tests.benchmarks import webhooks
 
     webhooks.run(args)
+
+
+def run_mapping_bulk(args: argparse.Namespace) -> None:
+    """Issue 4: export of N variants, dry run and apply of an N-row mapping import."""
+    from tests.benchmarks import mapping_bulk
+
+    mapping_bulk.run(args)
 
 
 if __name__ == "__main__":
