@@ -274,3 +274,29 @@ def test_history_keeps_who_when_file_and_counts(shop, upload, run_on_commit):
     assert history[1].created_by == user and history[1].rows_create == 1
     with history[1].file.open("rb") as handle:
         assert handle.read().startswith(b"Store product ID")
+
+
+def test_a_check_that_crashes_is_closed_as_failed_with_a_message(shop, upload, monkeypatch):
+    def crash(*args, **kwargs):
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(mapping_imports, "_read_and_check", crash)
+    row = upload(HEADER + "100,101,,,,PST-A4,\r\n")
+    assert row.status == MappingImport.Status.FAILED
+    assert "The check failed on the server; nothing was changed" in row.message
+
+
+def test_a_redelivered_task_for_a_closed_import_does_nothing(shop):
+    from django.core.files.base import ContentFile
+
+    from printconnect.catalog.tasks import mapping_import_apply_task
+
+    store, user = shop
+    row = MappingImport(store=store, created_by=user, original_name="m.csv", file_format="csv")
+    row.file.save("m.csv", ContentFile((HEADER + "100,101,,,,PST-A4,\r\n").encode()), save=False)
+    row.status, row.mode = MappingImport.Status.FAILED, MappingImport.Mode.VALID_ROWS
+    row.save()
+    mapping_import_apply_task.delay(row.pk)  # e.g. put back after its worker died, once the row was closed as stale
+    row.refresh_from_db()
+    assert row.status == MappingImport.Status.FAILED
+    assert variant(store, "101").catalog_product is None
