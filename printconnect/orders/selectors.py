@@ -1,9 +1,10 @@
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from printconnect.catalog.models import StoreVariant
-from printconnect.orders.models import Order, OrderItem
+from printconnect.orders.models import CarrierRule, Order, OrderHold, OrderItem, StoreOrderSettings, StoreShippingMethod
 from printconnect.storefronts.models import Store
 
 
@@ -22,3 +23,73 @@ def held_orders_for_variants(*, store: Store, variant_ids: Iterable[int]) -> Que
         Q(external_variant_id__in=external_ids) | Q(external_variant_id="", external_product_id__in=external_ids)
     )
     return Order.objects.filter(store=store, status=Order.Status.ON_HOLD).filter(Exists(lines))
+
+
+def held_order_ids_for_causes(*, store: Store, reason: str, keys: Iterable[str] | None = None) -> list[int]:
+    """The store's held orders that this kind of cause holds (any key, or only these keys)."""
+    holds = OrderHold.objects.filter(store=store, reason=reason, order__status=Order.Status.ON_HOLD)
+    if keys is not None:
+        holds = holds.filter(key__in=list(keys))
+    return sorted(set(holds.values_list("order_id", flat=True)))
+
+
+@dataclass(frozen=True)
+class HoldSummary:
+    orders: int
+    problem: str
+    fix: str
+
+
+def hold_causes_summary(*, store: Store, causes: Iterable[tuple[str, str]]) -> dict[tuple[str, str], HoldSummary]:
+    """(reason, key) -> how many of the store's orders it holds now, and its words; causes holding none are absent.
+    Two queries whatever the number of causes."""
+    wanted = set(causes)
+    if not wanted:
+        return {}
+    reasons = {reason for reason, _ in wanted}
+    keys = {key for _, key in wanted}
+    holds = OrderHold.objects.filter(store=store, reason__in=reasons, key__in=keys, order__status=Order.Status.ON_HOLD)
+    counts = {
+        (row["reason"], row["key"]): row["orders"]
+        for row in holds.order_by().values("reason", "key").annotate(orders=Count("order_id", distinct=True))
+        if (row["reason"], row["key"]) in wanted
+    }
+    words: dict[tuple[str, str], tuple[str, str]] = {}
+    for reason, key, problem, fix in holds.order_by("-pk").values_list("reason", "key", "problem", "fix"):
+        words.setdefault((reason, key), (problem, fix))  # the newest words: the latest label of the variant
+    return {cause: HoldSummary(count, *words[cause]) for cause, count in counts.items() if cause in words}
+
+
+def held_orders_for_store(*, store: Store) -> QuerySet[Order]:
+    """The store's orders on hold, oldest first (the first to fix), with their causes."""
+    return (
+        Order.objects.filter(store=store, status=Order.Status.ON_HOLD)
+        .prefetch_related("holds")
+        .order_by("placed_at", "pk")
+    )
+
+
+def store_shipping_methods_seen(*, store: Store) -> list[StoreShippingMethod]:
+    """Every shipping method name seen in the store's orders, with `held`: how many orders it holds now."""
+    rows = list(StoreShippingMethod.objects.filter(store=store).select_related("shipping_method").order_by("name"))
+    held = dict(
+        OrderHold.objects.filter(
+            store=store, reason=Order.HoldReason.UNKNOWN_SHIPPING_METHOD, order__status=Order.Status.ON_HOLD
+        )
+        .order_by()
+        .values("key")
+        .annotate(orders=Count("order_id", distinct=True))
+        .values_list("key", "orders")
+    )
+    for row in rows:
+        row.held = held.get(row.name.strip().lower(), 0)
+    return rows
+
+
+def store_order_settings(*, store: Store) -> StoreOrderSettings:
+    """The store's intake settings, or an unsaved row with the defaults (a store gets a row when first saved)."""
+    return StoreOrderSettings.objects.filter(store=store).first() or StoreOrderSettings(store=store)
+
+
+def carrier_rules_for_store(*, store: Store) -> QuerySet[CarrierRule]:
+    return CarrierRule.objects.filter(store=store).select_related("carrier").order_by("position", "pk")
