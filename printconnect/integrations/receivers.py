@@ -8,11 +8,13 @@ from typing import Any
 from django.dispatch import receiver
 from django.utils import timezone
 
-from printconnect.integrations.models import IntegrationEvent
-from printconnect.integrations.services.events import event_record
+from printconnect.integrations.models import Feed, IntegrationEvent
+from printconnect.integrations.services.events import EventData, events_record_many
+from printconnect.orders.intake import HoldCause
 from printconnect.orders.models import Order
-from printconnect.orders.selectors import hold_causes_summary
+from printconnect.orders.selectors import hold_cause_counts
 from printconnect.orders.signals import order_holds_changed
+from printconnect.storefronts.signals import store_activation_date_changed
 
 # What each hold reason's Error is about (IntegrationEvent.object_type); the cause's key is its object id.
 HOLD_OBJECT_TYPES = {
@@ -33,25 +35,33 @@ def _object_id(key: str) -> str:
 
 
 @receiver(order_holds_changed, dispatch_uid="integrations.hold_events_sync")
-def hold_events_sync(sender: Any, *, store: Any, causes: list[tuple[str, str]], **kwargs: Any) -> None:
+def hold_events_sync(sender: Any, *, store: Any, causes: list[HoldCause], **kwargs: Any) -> None:
     """One Error per cause that holds orders, saying how many and where to fix it; resolved once it holds none."""
-    summary = hold_causes_summary(store=store, causes=causes)
-    gone: list[tuple[str, str, str]] = []
-    for reason, key in causes:
-        code, object_type = hold_event_code(reason), HOLD_OBJECT_TYPES.get(reason, "order")
-        held = summary.get((reason, key))
-        if held is None:
-            gone.append((code, object_type, _object_id(key)))
-            continue
-        orders = f"{held.orders} order{'s' if held.orders != 1 else ''}"
-        event_record(
-            store=store, severity=IntegrationEvent.Severity.ERROR, code=code,
-            message=f"{held.problem}: {orders} held. {held.fix}",
-            object_type=object_type, object_id=_object_id(key),
-        )  # fmt: skip
+    counts = hold_cause_counts(store=store, causes=[(cause.reason, cause.key) for cause in causes])
+    held: list[EventData] = []
+    fixed: dict[str, set[str]] = {}
+    for cause in causes:
+        code, object_type = hold_event_code(cause.reason), HOLD_OBJECT_TYPES.get(cause.reason, "order")
+        orders = counts.get((cause.reason, cause.key), 0)
+        if orders:
+            message = f"{cause.problem}: {orders} order{'s' if orders != 1 else ''} held. {cause.fix}"
+            held.append(EventData(code=code, message=message, object_type=object_type, object_id=_object_id(cause.key)))
+        else:
+            fixed.setdefault(code, set()).add(_object_id(cause.key))
+    events_record_many(store=store, severity=IntegrationEvent.Severity.ERROR, events=held)
     now = timezone.now()
-    for code, object_type, object_id in gone:
+    for code, object_ids in fixed.items():
         # Fixed: nothing is held for it any more. resolved_by stays empty: printconnect saw it fixed.
         IntegrationEvent.objects.filter(
-            store=store, code=code, object_type=object_type, object_id=object_id, resolved_at__isnull=True
+            store=store, code=code, object_id__in=object_ids, resolved_at__isnull=True
         ).update(resolved_at=now)
+
+
+@receiver(store_activation_date_changed, dispatch_uid="integrations.backfill_on_earlier_activation")
+def backfill_on_earlier_activation(sender: Any, *, store: Any, before: Any, after: Any, **kwargs: Any) -> None:
+    """Moved back (or cleared): the next order import walks the store's orders again from the new date, instead of
+    only those changed since its last run, so the older orders come in. Duplicates are harmless (deduplicated)."""
+    if before is not None and (after is None or after < before):
+        Feed.objects.filter(store=store, kind=Feed.Kind.ORDERS_IMPORT).update(
+            cursor="", synced_until=None, next_run_at=timezone.now()
+        )

@@ -1,5 +1,4 @@
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
@@ -27,37 +26,25 @@ def held_orders_for_variants(*, store: Store, variant_ids: Iterable[int]) -> Que
 
 def held_order_ids_for_causes(*, store: Store, reason: str, keys: Iterable[str] | None = None) -> list[int]:
     """The store's held orders that this kind of cause holds (any key, or only these keys)."""
-    holds = OrderHold.objects.filter(store=store, reason=reason, order__status=Order.Status.ON_HOLD)
+    holds = OrderHold.objects.filter(store=store, reason=reason)
     if keys is not None:
         holds = holds.filter(key__in=list(keys))
     return sorted(set(holds.values_list("order_id", flat=True)))
 
 
-@dataclass(frozen=True)
-class HoldSummary:
-    orders: int
-    problem: str
-    fix: str
-
-
-def hold_causes_summary(*, store: Store, causes: Iterable[tuple[str, str]]) -> dict[tuple[str, str], HoldSummary]:
-    """(reason, key) -> how many of the store's orders it holds now, and its words; causes holding none are absent.
-    Two queries whatever the number of causes."""
+def hold_cause_counts(*, store: Store, causes: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """(reason, key) -> how many of the store's orders it holds now; causes holding none are absent. One query on
+    the (store, reason, key) index: OrderHold rows exist only while their order is on hold."""
     wanted = set(causes)
     if not wanted:
         return {}
-    reasons = {reason for reason, _ in wanted}
-    keys = {key for _, key in wanted}
-    holds = OrderHold.objects.filter(store=store, reason__in=reasons, key__in=keys, order__status=Order.Status.ON_HOLD)
-    counts = {
-        (row["reason"], row["key"]): row["orders"]
-        for row in holds.order_by().values("reason", "key").annotate(orders=Count("order_id", distinct=True))
-        if (row["reason"], row["key"]) in wanted
-    }
-    words: dict[tuple[str, str], tuple[str, str]] = {}
-    for reason, key, problem, fix in holds.order_by("-pk").values_list("reason", "key", "problem", "fix"):
-        words.setdefault((reason, key), (problem, fix))  # the newest words: the latest label of the variant
-    return {cause: HoldSummary(count, *words[cause]) for cause, count in counts.items() if cause in words}
+    rows = (
+        OrderHold.objects.filter(store=store, reason__in={r for r, _ in wanted}, key__in={k for _, k in wanted})
+        .order_by()
+        .values_list("reason", "key")
+        .annotate(orders=Count("pk"))
+    )
+    return {(reason, key): count for reason, key, count in rows if (reason, key) in wanted}
 
 
 def held_orders_for_store(*, store: Store) -> QuerySet[Order]:
@@ -73,13 +60,10 @@ def store_shipping_methods_seen(*, store: Store) -> list[StoreShippingMethod]:
     """Every shipping method name seen in the store's orders, with `held`: how many orders it holds now."""
     rows = list(StoreShippingMethod.objects.filter(store=store).select_related("shipping_method").order_by("name"))
     held = dict(
-        OrderHold.objects.filter(
-            store=store, reason=Order.HoldReason.UNKNOWN_SHIPPING_METHOD, order__status=Order.Status.ON_HOLD
-        )
+        OrderHold.objects.filter(store=store, reason=Order.HoldReason.UNKNOWN_SHIPPING_METHOD)
         .order_by()
-        .values("key")
-        .annotate(orders=Count("order_id", distinct=True))
-        .values_list("key", "orders")
+        .values_list("key")
+        .annotate(orders=Count("pk"))
     )
     for row in rows:
         row.held = held.get(row.name.strip().lower(), 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,11 +14,12 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from printconnect.catalog.models import StoreVariant
+from printconnect.catalog.models import Carrier, ShippingMethod, StoreVariant
 from printconnect.core.exceptions import ApplicationError
 from printconnect.orders import intake, workflow
 from printconnect.orders.intake import HoldCause, OrderPlan, PrintFile, ShippingInfo, StoreRules, VariantInfo, Verdict
 from printconnect.orders.models import (
+    CarrierRule,
     Order,
     OrderHold,
     OrderItem,
@@ -26,6 +28,7 @@ from printconnect.orders.models import (
     StoreOrderSettings,
     StoreShippingMethod,
 )
+from printconnect.orders.selectors import held_order_ids_for_causes
 from printconnect.orders.signals import order_holds_changed
 from printconnect.storefronts.models import Store
 
@@ -306,21 +309,26 @@ def _store_status_sync(order: Order, data: OrderData, now: datetime) -> str:
     outcome = _apply_store_status(order, data)
     order.synced_at = now
     fields = ["store_status", "financial_status", "status", "synced_at", "updated_at"]
-    causes: list[HoldCause] = []
     if order.status == Order.Status.CANCELLED and before == Order.Status.ON_HOLD:
-        # A cancelled order holds nothing any more: its causes stop counting against the store's Errors.
-        causes = [HoldCause(hold.reason, hold.key, hold.problem, hold.fix) for hold in order.holds.all()]
-        order.holds.all().delete()
-        order.hold_reason, order.hold_detail = Order.HoldReason.NONE, ""
-        fields += ["hold_reason", "hold_detail"]
+        fields += _holds_clear(order)  # a cancelled order holds nothing any more
     order.save(update_fields=fields)
     if order.status != before:
         _status_change_record(
             order, before, source=OrderStatusChange.Source.STORE, note=f"{data.store_status} in the store", at=now
         )
-    if causes:
-        _holds_announce(order.store, causes)
     return outcome
+
+
+def _holds_clear(order: Order) -> list[str]:
+    """Drop an order's hold causes (it leaves on_hold) and update the store's Errors; returns the fields to save."""
+    holds = OrderHold.objects.filter(order=order)
+    causes = [HoldCause(hold.reason, hold.key, hold.problem, hold.fix) for hold in holds]
+    if not causes:
+        return []
+    OrderHold.objects.filter(order=order).delete()
+    order.hold_reason, order.hold_detail = Order.HoldReason.NONE, ""
+    _holds_announce(order.store, causes)
+    return ["hold_reason", "hold_detail"]
 
 
 def _apply_store_status(order: Order, data: OrderData) -> str:
@@ -388,11 +396,11 @@ def _hold_rows(order: Order, causes: Iterable[HoldCause]) -> list[OrderHold]:
     ]
 
 
-def _holds_announce(store: Store, causes: Iterable[HoldCause | tuple[str, str]]) -> None:
+def _holds_announce(store: Store, causes: Iterable[HoldCause]) -> None:
     """Tell integrations which causes changed, inside the transaction: the store's Errors commit with the holds."""
-    keys = sorted({(c.reason, c.key) if isinstance(c, HoldCause) else (c[0], c[1]) for c in causes})
-    if keys:
-        order_holds_changed.send(sender=Order, store=store, causes=keys)
+    unique = {(cause.reason, cause.key): cause for cause in causes}
+    if unique:
+        order_holds_changed.send(sender=Order, store=store, causes=[unique[key] for key in sorted(unique)])
 
 
 # --- re-processing held orders -------------------------------------------------------------------------------------
@@ -517,7 +525,12 @@ def order_status_change(
             raise ApplicationError(f"Order {locked.number}: {workflow.transition_refusal(locked.status, to_status)}")
         before, now = locked.status, timezone.now()
         locked.status = to_status
-        locked.save(update_fields=["status", "updated_at"])
+        fields = ["status", "updated_at"]
+        if before == Order.Status.ON_HOLD:
+            # Released or cancelled by hand: nothing holds it any more, so its causes stop counting in the store's
+            # Errors (OrderHold rows exist only for orders on hold).
+            fields += _holds_clear(locked)
+        locked.save(update_fields=fields)
         change = _status_change_record(locked, before, source=source, actor=actor, note=note.strip(), at=now)
     order.status, order.updated_at = locked.status, locked.updated_at
     return change
@@ -562,3 +575,134 @@ def orders_reprocess_soon(*, store: Store, order_ids: Sequence[int], actor: Any 
 
     transaction.on_commit(lambda: orders_reprocess_task.delay(store.pk, ids))
     return None
+
+
+# --- a store's Shipping settings (one service per form of the page) --------------------------------------------
+
+
+def _settings_for_update(store: Store) -> StoreOrderSettings:
+    StoreOrderSettings.objects.get_or_create(store=store)
+    return StoreOrderSettings.objects.select_for_update().get(store=store)
+
+
+def _active_method(method: Any, *, what: str, field: str) -> ShippingMethod | None:
+    if method is None:
+        return None
+    if not isinstance(method, ShippingMethod) or not method.active:
+        raise ApplicationError(
+            f"{what}: {getattr(method, 'name', method)} is not an active shipping method of the print shop; pick "
+            "another one.",
+            field=field,
+        )
+    return method
+
+
+def store_shipping_methods_save(
+    *, store: Store, mappings: dict[int, ShippingMethod | None], default_method: ShippingMethod | None, actor: Any
+) -> Reprocessed | None:
+    """Map the store's shipping method names (StoreShippingMethod pk -> PSP method, or None to unmap) and set its
+    default method, in one transaction; then release the orders held for an unknown shipping method that now have
+    one. Returns what the release did (None: many orders, released by a task in a moment)."""
+    with transaction.atomic():
+        settings = _settings_for_update(store)
+        rows = {row.pk: row for row in StoreShippingMethod.objects.select_for_update().filter(store=store)}
+        unknown = sorted(set(mappings) - set(rows))
+        if unknown:
+            raise ApplicationError("A shipping method of this list is no longer there; reload the page and try again.")
+        changed: list[StoreShippingMethod] = []
+        for pk, method in mappings.items():
+            row = rows[pk]
+            method = _active_method(method, what=f"Shipping method '{row.name}'", field=f"method_{pk}")
+            if row.shipping_method_id != (method.pk if method else None):
+                row.shipping_method = method
+                changed.append(row)
+        if changed:
+            StoreShippingMethod.objects.bulk_update(changed, ["shipping_method", "updated_at"])
+        default_method = _active_method(default_method, what="Default shipping method", field="default_method")
+        settings.default_shipping_method = default_method
+        settings.save(update_fields=["default_shipping_method", "updated_at"])
+    logger.info(
+        "orders.shipping_methods_saved",
+        extra={"store_id": store.pk, "actor_id": getattr(actor, "pk", None), "changed": len(changed)},
+    )
+    # With a default every order held for its shipping method has one now; without, only the mapped names do.
+    keys = None if default_method else [intake.shipping_key(r.name) for r in rows.values() if r.shipping_method_id]
+
+    ids = held_order_ids_for_causes(store=store, reason=Order.HoldReason.UNKNOWN_SHIPPING_METHOD, keys=keys)
+    return orders_reprocess_soon(store=store, order_ids=ids, actor=actor) if ids else Reprocessed()
+
+
+@dataclass(frozen=True)
+class CarrierRuleData:
+    pattern: str
+    carrier: Carrier | None
+
+
+def store_carriers_save(
+    *, store: Store, rules: Sequence[CarrierRuleData], default_carrier: Carrier | None, actor: Any
+) -> list[CarrierRule]:
+    """Replace the store's carrier rules (in this order: the first matching pattern wins) and its default carrier.
+    Rows without a pattern are dropped; a bad one names its row and the problem, and nothing is saved."""
+    kept: list[CarrierRule] = []
+    for number, rule in enumerate(rules, start=1):
+        pattern = (rule.pattern or "").strip()
+        if not pattern and rule.carrier is None:
+            continue
+        if not pattern:
+            raise ApplicationError(f"Carrier rule {number}: give the tracking number pattern, or clear the row.")
+        if len(pattern) > CarrierRule._meta.get_field("pattern").max_length:
+            raise ApplicationError(f"Carrier rule {number}: the pattern is longer than 200 characters.")
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ApplicationError(
+                f"Carrier rule {number}: “{pattern}” is not a valid regular expression ({exc}). Fix it, e.g. "
+                r"^1Z[0-9A-Z]{16}$ for UPS, or clear the row."
+            ) from exc
+        if rule.carrier is None or not rule.carrier.active:
+            raise ApplicationError(f"Carrier rule {number}: choose an active carrier for “{pattern}”.")
+        kept.append(CarrierRule(store=store, position=len(kept) + 1, pattern=pattern, carrier=rule.carrier))
+    if default_carrier is not None and not default_carrier.active:
+        raise ApplicationError(f"Default carrier: {default_carrier.name} is inactive; pick an active carrier.")
+    with transaction.atomic():
+        settings = _settings_for_update(store)
+        CarrierRule.objects.filter(store=store).delete()
+        created = CarrierRule.objects.bulk_create(kept)
+        settings.default_carrier = default_carrier
+        settings.save(update_fields=["default_carrier", "updated_at"])
+    logger.info("orders.carriers_saved", extra={"store_id": store.pk, "actor_id": getattr(actor, "pk", None)})
+    return created
+
+
+def carrier_for_tracking_number(*, store: Store, tracking_number: str) -> tuple[Carrier | None, CarrierRule | None]:
+    """The carrier a tracking number goes with: the first of the store's rules whose pattern matches (anywhere in
+    the number, use ^...$ to match it whole), else the store's default carrier (rule None), else none."""
+    number = tracking_number.strip()
+    rules = CarrierRule.objects.filter(store=store).select_related("carrier").order_by("position", "pk")
+    for rule in rules:
+        try:
+            if number and re.search(rule.pattern, number):
+                return rule.carrier, rule
+        except re.error:
+            continue  # saved before validation existed; store_carriers_save refuses such patterns
+    settings = StoreOrderSettings.objects.filter(store=store).select_related("default_carrier").first()
+    return (settings.default_carrier if settings else None), None
+
+
+def store_intake_rules_save(
+    *, store: Store, non_printable_rule: str, fulfilment: str, actor: Any
+) -> Reprocessed | None:
+    """How the store's non-printable lines are treated, and which fulfilment channel's orders it takes; orders held
+    for their stock lines are re-processed when the rule no longer holds them."""
+    if non_printable_rule not in StoreOrderSettings.NonPrintableRule.values:
+        raise ApplicationError("Choose what happens to lines that are not printed.", field="non_printable_rule")
+    if fulfilment not in StoreOrderSettings.Fulfilment.values:
+        raise ApplicationError("Choose who ships this store's orders.", field="fulfilment")
+    with transaction.atomic():
+        settings = _settings_for_update(store)
+        settings.non_printable_rule, settings.fulfilment = non_printable_rule, fulfilment
+        settings.save(update_fields=["non_printable_rule", "fulfilment", "updated_at"])
+    if non_printable_rule == StoreOrderSettings.NonPrintableRule.HOLD:
+        return Reprocessed()
+    ids = held_order_ids_for_causes(store=store, reason=Order.HoldReason.NON_PRINTABLE_LINE)
+    return orders_reprocess_soon(store=store, order_ids=ids, actor=actor) if ids else Reprocessed()
