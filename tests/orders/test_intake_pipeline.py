@@ -321,3 +321,20 @@ def test_the_batch_path_reads_and_writes_a_page_in_queries_that_do_not_grow_with
         *(["INSERT orders_orderhold"] if not mapped else []),
     }
     assert sum(q == "INSERT orders_orderitem" for q in large) <= 240 * 16 // 999 + 1
+
+
+def test_many_held_orders_are_released_by_a_task_once_the_mapping_is_committed(
+    shipped, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr("printconnect.orders.services.REPROCESS_INLINE_MAX", 1)
+    variants = _poster(shipped)
+    for number in ("1", "2", "3"):
+        order_intake(store=shipped, data=order_data(number, line("1", product="100", variant="101")))
+    variant_map(variants["101"], catalog_product())
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert variant_mappings_announce(store=shipped, variant_ids=[variants["101"].pk]) == 3
+    assert Order.objects.filter(status=S.ON_HOLD).count() == 3  # nothing done in the request itself
+    for callback in callbacks:
+        callback()  # the commit: the task runs (eagerly in tests)
+    assert set(Order.objects.values_list("status", flat=True)) == {S.RECEIVED}
+    assert not _errors(shipped, R.UNMAPPED_PRODUCT).exists()
