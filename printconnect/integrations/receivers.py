@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from django.dispatch import receiver
@@ -25,6 +26,13 @@ HOLD_OBJECT_TYPES = {
 _OBJECT_ID_MAX = IntegrationEvent._meta.get_field("object_id").max_length
 
 
+_HELD_COUNT = re.compile(r": \d+ orders? held\. ")
+
+
+def _orders_held(count: int) -> str:
+    return f"{count} order{'s' if count != 1 else ''} held."
+
+
 def hold_event_code(reason: str) -> str:
     return f"order.held.{reason}"
 
@@ -39,16 +47,26 @@ def hold_events_sync(sender: Any, *, store: Any, causes: list[HoldCause], **kwar
     """One Error per cause that holds orders, saying how many and where to fix it; resolved once it holds none."""
     counts = hold_cause_counts(store=store, causes=[(cause.reason, cause.key) for cause in causes])
     held: list[EventData] = []
+    recount: list[tuple[str, str, str, int]] = []
     fixed: dict[str, set[str]] = {}
     for cause in causes:
         code, object_type = hold_event_code(cause.reason), HOLD_OBJECT_TYPES.get(cause.reason, "order")
         orders = counts.get((cause.reason, cause.key), 0)
-        if orders:
-            message = f"{cause.problem}: {orders} order{'s' if orders != 1 else ''} held. {cause.fix}"
+        if orders and cause.problem:
+            message = f"{cause.problem}: {_orders_held(orders)} {cause.fix}"
             held.append(EventData(code=code, message=message, object_type=object_type, object_id=_object_id(cause.key)))
+        elif orders:
+            recount.append((code, object_type, _object_id(cause.key), orders))
         else:
             fixed.setdefault(code, set()).add(_object_id(cause.key))
     events_record_many(store=store, severity=IntegrationEvent.Severity.ERROR, events=held)
+    for code, object_type, object_id, orders in recount:
+        # A release left the cause holding other orders: the same words, the new count.
+        for event in IntegrationEvent.objects.filter(
+            store=store, code=code, object_type=object_type, object_id=object_id, resolved_at__isnull=True
+        ):
+            event.message = _HELD_COUNT.sub(f": {_orders_held(orders)} ", event.message, count=1)
+            event.save(update_fields=["message"])
     now = timezone.now()
     for code, object_ids in fixed.items():
         # Fixed: nothing is held for it any more. resolved_by stays empty: printconnect saw it fixed.

@@ -260,11 +260,9 @@ class OrderHold(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(max_length=30, choices=Order.HoldReason.choices)
     # What it is about, as the store names it: the variant's external id, the shipping method name (lower case).
+    # The words for people are in the order's hold_detail and the store's Error; these rows stay small, as the feed
+    # writes several per held order.
     key = models.CharField(max_length=200, blank=True)
-    # For people: what is wrong ("Variant 'Poster - A3' (SKU P-A3) is not connected to a catalog product") and
-    # where to fix it ("Connect it in the store's Products tab.").
-    problem = models.TextField()
-    fix = models.TextField()
 
     class Meta:
         ordering = ["order", "pk"]

@@ -48,12 +48,8 @@ def hold_cause_counts(*, store: Store, causes: Iterable[tuple[str, str]]) -> dic
 
 
 def held_orders_for_store(*, store: Store) -> QuerySet[Order]:
-    """The store's orders on hold, oldest first (the first to fix), with their causes."""
-    return (
-        Order.objects.filter(store=store, status=Order.Status.ON_HOLD)
-        .prefetch_related("holds")
-        .order_by("placed_at", "pk")
-    )
+    """The store's orders on hold, oldest first (the first to fix); hold_detail says what holds each."""
+    return Order.objects.filter(store=store, status=Order.Status.ON_HOLD).order_by("placed_at", "pk")
 
 
 def store_shipping_methods_seen(*, store: Store) -> list[StoreShippingMethod]:

@@ -322,7 +322,7 @@ def _store_status_sync(order: Order, data: OrderData, now: datetime) -> str:
 def _holds_clear(order: Order) -> list[str]:
     """Drop an order's hold causes (it leaves on_hold) and update the store's Errors; returns the fields to save."""
     holds = OrderHold.objects.filter(order=order)
-    causes = [HoldCause(hold.reason, hold.key, hold.problem, hold.fix) for hold in holds]
+    causes = [HoldCause(reason, key, "", "") for reason, key in holds.values_list("reason", "key")]
     if not causes:
         return []
     OrderHold.objects.filter(order=order).delete()
@@ -389,16 +389,15 @@ def _item_rows(order: Order, data: OrderData, plan: OrderPlan) -> list[OrderItem
 
 
 def _hold_rows(order: Order, causes: Iterable[HoldCause]) -> list[OrderHold]:
-    fields = [(cause.reason, cause.key, cause.problem, cause.fix) for cause in causes]
-    return [
-        OrderHold(order=order, store_id=order.store_id, reason=reason, key=key, problem=problem, fix=fix)
-        for reason, key, problem, fix in fields
-    ]
+    return [OrderHold(order=order, store_id=order.store_id, reason=cause.reason, key=cause.key) for cause in causes]
 
 
 def _holds_announce(store: Store, causes: Iterable[HoldCause]) -> None:
     """Tell integrations which causes changed, inside the transaction: the store's Errors commit with the holds."""
-    unique = {(cause.reason, cause.key): cause for cause in causes}
+    unique: dict[tuple[str, str], HoldCause] = {}
+    for cause in causes:  # a cause with its words (from a plan) wins over the same cause without
+        if cause.problem or (cause.reason, cause.key) not in unique:
+            unique[(cause.reason, cause.key)] = cause
     if unique:
         order_holds_changed.send(sender=Order, store=store, causes=[unique[key] for key in sorted(unique)])
 
@@ -456,7 +455,9 @@ def _reprocess_one(order: Order, context: _Context, actor: Any) -> Reprocessed:
         if locked is None:
             return Reprocessed(skipped=1)
         items = list(order.items.all())
-        before = [HoldCause(h.reason, h.key, h.problem, h.fix) for h in order.holds.all()]
+        # Their words are not needed: the store's Errors for them keep theirs, with the new count.
+        before = [HoldCause(h.reason, h.key, "", "") for h in order.holds.all()]
+        was = locked.get_hold_reason_display().lower()
         plan = _plan(items, [item.store_product_type for item in items], locked.shipping_method, context)
         for item, mapped in zip(items, plan.lines, strict=True):
             item.store_variant_id, item.catalog_product_id = mapped.store_variant_id, mapped.catalog_product_id
@@ -470,13 +471,12 @@ def _reprocess_one(order: Order, context: _Context, actor: Any) -> Reprocessed:
         locked.hold_reason, locked.hold_detail = plan.hold_reason, plan.hold_detail
         locked.save(update_fields=["psp_shipping_method", "hold_reason", "hold_detail", "updated_at"])
         if not plan.held:
-            fixed = "; ".join(dict.fromkeys(cause.problem for cause in before)) or "nothing holds it any more"
             order_status_change(
                 order=locked,
                 to_status=Order.Status.RECEIVED,
                 source=OrderStatusChange.Source.PIPELINE,
                 actor=actor,
-                note=f"Released: re-processed after the fix ({fixed}).",
+                note=f"Released: re-processed after the fix, nothing holds it any more (was held: {was}).",
             )
         _holds_announce(locked.store, [*before, *plan.causes])
     order.status, order.hold_reason, order.hold_detail = locked.status, locked.hold_reason, locked.hold_detail

@@ -338,3 +338,16 @@ def test_many_held_orders_are_released_by_a_task_once_the_mapping_is_committed(
         callback()  # the commit: the task runs (eagerly in tests)
     assert set(Order.objects.values_list("status", flat=True)) == {S.RECEIVED}
     assert not _errors(shipped, R.UNMAPPED_PRODUCT).exists()
+
+
+def test_cancelling_one_of_two_held_orders_by_hand_leaves_the_error_counting_the_other(store):
+    from printconnect.orders.services import order_status_change
+
+    first = order_intake(store=store, data=order_data("1", shipping_method="Courier")).order
+    order_intake(store=store, data=order_data("2", shipping_method="Courier"))
+    [error] = _errors(store, R.UNKNOWN_SHIPPING_METHOD)
+    assert ": 2 orders held. " in error.message
+    order_status_change(order=first, to_status=S.CANCELLED, source="staff", note="Customer called")
+    error.refresh_from_db()
+    assert error.resolved_at is None and ": 1 order held. Map it" in error.message
+    assert error.message.startswith("Shipping method 'Courier' is not mapped")
