@@ -148,3 +148,10 @@ def test_staff_reprocess_says_what_still_holds_the_order(client, store):
     client.force_login(StaffFactory())
     response = client.post(reverse("staff_orders:order_reprocess", args=[order.pk]), follow=True)
     assert "is still held" in response.content.decode() and "DHL Express" in response.content.decode()
+
+
+def test_the_staff_store_page_has_the_activation_date_field(client, store):
+    client.force_login(StaffFactory())
+    page = client.get(reverse("integration:store", args=[store.pk])).content.decode()
+    assert 'name="activation_date"' in page and "backfills them" in page
+    assert reverse("staff_orders:store_shipping", args=[store.pk]) in page
