@@ -8,6 +8,7 @@ from printconnect.core.views import healthz
 from printconnect.integrations import portal_urls as integration_portal_urls
 from printconnect.integrations import staff_connect_views
 from printconnect.integrations.webhooks import webhook_receive
+from printconnect.orders import portal_urls as order_portal_urls
 from printconnect.storefronts import urls as storefront_urls
 from printconnect.storefronts import views as storefront_views
 
@@ -18,7 +19,12 @@ admin.site.site_title = "printconnect admin"
 admin.site.index_title = "Print shop data"
 
 # Every app's portal pages share the `portal` namespace, so tests/access/test_matrix.py walks them all.
-portal_patterns = storefront_urls.urlpatterns + catalog_portal_urls.urlpatterns + integration_portal_urls.urlpatterns
+portal_patterns = (
+    storefront_urls.urlpatterns
+    + catalog_portal_urls.urlpatterns
+    + integration_portal_urls.urlpatterns
+    + order_portal_urls.urlpatterns
+)
 
 urlpatterns = [
     path("", home, name="home"),
@@ -26,6 +32,7 @@ urlpatterns = [
     path("staff/", include("printconnect.clients.urls")),
     path("staff/integration/", include("printconnect.integrations.urls")),
     path("staff/catalog/", include("printconnect.catalog.urls")),
+    path("staff/orders/", include("printconnect.orders.urls")),
     path(
         "staff/clients/<int:pk>/stores/",
         storefront_views.staff_client_stores,

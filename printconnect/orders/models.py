@@ -76,6 +76,9 @@ class OrderItem(models.Model):
     external_variant_id = models.CharField(max_length=64, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
     print_file_urls = models.JSONField(default=list, blank=True)
+    # The store's product type as the order line said (normal or stock): how a line whose product is not imported yet
+    # is classified when the order is re-processed.
+    store_product_type = models.CharField(max_length=10, blank=True, default="normal")
 
     class Kind(models.TextChoices):
         UNMAPPED = "", "Not mapped yet"
@@ -245,3 +248,26 @@ class ShipmentItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.item}"
+
+
+class OrderHold(models.Model):
+    """One cause that holds an order (an unmapped variant, an unknown shipping method...). An order can have
+    several; it is released once it has none. One row per (order, cause), so the store's Error for a cause can say
+    how many orders it holds, and is resolved once it holds none."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="holds")
+    # Denormalised from the order: "how many orders does this cause hold in this store" needs no join.
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=30, choices=Order.HoldReason.choices)
+    # What it is about, as the store names it: the variant's external id, the shipping method name (lower case).
+    # The words for people are in the order's hold_detail and the store's Error; these rows stay small, as the feed
+    # writes several per held order.
+    key = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["order", "reason", "key"], name="orders_hold_once_per_cause")]
+        indexes = [models.Index(fields=["store", "reason", "key"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: {self.key} ({self.order})"

@@ -21,6 +21,7 @@ from printconnect.core.exceptions import ApplicationError
 from printconnect.core.models import User
 from printconnect.core.permissions import Role
 from printconnect.storefronts.models import Store, StoreUserObjectPermission
+from printconnect.storefronts.signals import store_activation_date_changed
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +143,28 @@ def store_update(*, store: Store, name: str, actor: User) -> Store:
     store.name = name
     store.save(update_fields=["name", "updated_at"])
     logger.info("storefronts.store.updated", extra={"store_id": store.pk, "actor_id": actor.pk})
+    return store
+
+
+@transaction.atomic
+def store_activation_date_set(*, store: Store, activation_date: datetime | None, actor: User) -> Store:
+    """Only orders placed on or after the activation date are imported. Print shop staff only: moving it back
+    imports older orders (a backfill, on the next import run), which the client's team must not decide alone."""
+    if not actor.is_staff:
+        raise ApplicationError("Only print shop staff can change a store's activation date.", field="activation_date")
+    if activation_date is not None and activation_date.tzinfo is None:
+        raise ApplicationError("Give the activation date with its time zone.", field="activation_date")
+    store = Store.objects.select_for_update().get(pk=store.pk)
+    before = store.activation_date
+    if before == activation_date:
+        return store
+    store.activation_date = activation_date
+    store.save(update_fields=["activation_date", "updated_at"])
+    store_activation_date_changed.send(sender=Store, store=store, before=before, after=activation_date)
+    logger.info(
+        "storefronts.store.activation_date_set",
+        extra={"store_id": store.pk, "actor_id": actor.pk, "before": str(before), "after": str(activation_date)},
+    )
     return store
 
 

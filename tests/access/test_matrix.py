@@ -19,10 +19,13 @@ from printconnect.clients.services import invitation_create
 from printconnect.core.permissions import Role
 from printconnect.integrations.models import IntegrationEvent
 from printconnect.integrations.services import event_record
+from printconnect.orders.models import Order, OrderStatusChange, StoreOrderSettings, StoreShippingMethod
+from printconnect.orders.services import order_intake
 from printconnect.storefronts.models import Store
 from printconnect.storefronts.services import store_create_connected
 from tests.factories.clients import ClientFactory
 from tests.factories.core import PASSWORD, StaffFactory
+from tests.factories.orders import order_data
 from tests.factories.storefronts import make_member, make_store
 
 ROLES = (Role.ADMIN, Role.STORE_MANAGER, Role.ORDER_MANAGER, Role.READ_ONLY)
@@ -77,6 +80,13 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, int, int, int]]] = {
     ("store_product_add", "GET"): {"A": (200, 200, 404, 403), "B": (404, 404, 404, 404)},
     ("store_product_add", "POST"): {"A": (200, 200, 404, 403), "B": (404, 404, 404, 404)},
     ("store_products_sync", "POST"): {"A": (302, 302, 404, 403), "B": (404, 404, 404, 404)},
+    # A store's Shipping settings: seen with the store, saved by those who may change it. The empty POST saves the
+    # shipping methods form as it is (nothing mapped).
+    ("store_shipping", "GET"): {"A": (200, 200, 404, 200), "B": (404, 404, 404, 404)},
+    ("store_shipping", "POST"): {"A": (302, 302, 404, 403), "B": (404, 404, 404, 404)},
+    # Held orders belong to those who see the store's orders; "Re-process" to those who may change them.
+    ("store_held_orders", "GET"): {"A": (200, 404, 200, 200), "B": (404, 404, 404, 404)},
+    ("order_reprocess", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
 }
 
 OBJECT_KIND = {
@@ -101,6 +111,9 @@ OBJECT_KIND = {
     "mapping_import_file": "mapping_import",
     "store_product_add": "connected_store",
     "store_products_sync": "connected_store",
+    "store_shipping": "store",
+    "store_held_orders": "store",
+    "order_reprocess": "held_order",
 }
 
 POST_DATA = {
@@ -147,6 +160,7 @@ def _world() -> World:
         "B": {"store": b1.pk, "connected_store": b_shop.pk, "member": target_b.membership.pk, "invitation": inv_b.pk},
     }
     objects["A"]["event"], objects["B"]["event"] = event_a.pk, event_b.pk
+    objects["A"]["held_order"], objects["B"]["held_order"] = _held_order(a1), _held_order(b1)
     for target, (shop, user) in {"A": (a_shop, users[Role.ADMIN]), "B": (b_shop, None)}.items():
         objects[target]["variant"] = _variant(shop)
         objects[target]["mapping_import"] = _mapping_import(shop, user)
@@ -167,6 +181,13 @@ def _mapping_import(store: Store, user) -> int:
     return row.pk
 
 
+def _held_order(store: Store) -> int:
+    """An order held for its unknown shipping method (the store has no default)."""
+    result = order_intake(store=store, data=order_data(f"held-{store.pk}", shipping_method="Express"))
+    assert result.order.status == Order.Status.ON_HOLD
+    return result.order.pk
+
+
 def _snapshot() -> tuple:
     return (
         sorted(Store.objects.values_list("pk", "name", "base_url", "credentials_encrypted")),
@@ -180,6 +201,10 @@ def _snapshot() -> tuple:
             )
         ),
         sorted(MappingImport.objects.values_list("pk", "status", "mode", "applied_at")),
+        sorted(Order.objects.values_list("pk", "status", "hold_reason", "hold_detail")),
+        sorted(OrderStatusChange.objects.values_list("pk", "order", "to_status")),
+        sorted(StoreOrderSettings.objects.values_list("pk", "default_shipping_method", "non_printable_rule")),
+        sorted(StoreShippingMethod.objects.values_list("pk", "shipping_method")),
     )
 
 

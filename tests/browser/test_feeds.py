@@ -14,14 +14,16 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from printconnect.catalog.models import StoreVariant
 from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
-from printconnect.integrations.services import feeds_ensure_for_store
+from printconnect.integrations.services import feed_run_execute, feeds_ensure_for_store
 from printconnect.orders.models import Order
 from printconnect.sandbox.server import SandboxServer
 from printconnect.sandbox.woocommerce import seed
 from printconnect.storefronts.models import Store
 from tests.factories.clients import ClientFactory
 from tests.factories.core import PASSWORD, StaffFactory
+from tests.factories.orders import catalog_product, shipping_method, store_defaults
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("loopback_allowed")]
 
@@ -49,6 +51,12 @@ def test_staff_runs_a_feed_and_resolves_an_error(page: Page, live_server: Any, s
     store.credentials = {"consumer_key": remote.consumer_key, "consumer_secret": remote.consumer_secret}
     store.save()
     feeds_ensure_for_store(store=store)
+    # A store ready for its orders: products imported and connected, a default shipping method. Otherwise its orders
+    # are held, each cause an open Error, and the bell would be lit before the failure this test provokes.
+    products = Feed.objects.get(store=store, kind=Feed.Kind.PRODUCTS_IMPORT)
+    feed_run_execute(feed=products, trigger=FeedRun.Trigger.MANUAL)
+    StoreVariant.objects.filter(store=store).update(catalog_product=catalog_product())
+    store_defaults(store, default_shipping_method=shipping_method())
     StaffFactory(email="sam@shop.test", first_name="Sam", last_name="Staff")
     messages = page.get_by_role("status")
 

@@ -185,6 +185,18 @@ def test_retry_now_refuses_what_names_nothing_to_retry(shop, staff_client):
     assert "names nothing that can be retried" in response.content.decode()
 
 
+def _import_orders_ready_for_production(store):
+    """The order import, after the store's products are imported and connected and it has a default shipping
+    method: its orders are received, not held (a held order is an open Error, which blocks going live)."""
+    from printconnect.catalog.models import StoreVariant
+    from tests.factories.orders import catalog_product, shipping_method, store_defaults
+
+    feed_run_execute(feed=feed(store, Feed.Kind.PRODUCTS_IMPORT), trigger=FeedRun.Trigger.MANUAL)
+    StoreVariant.objects.filter(store=store).update(catalog_product=catalog_product())
+    store_defaults(store, default_shipping_method=shipping_method())
+    feed_run_execute(feed=feed(store, Feed.Kind.ORDERS_IMPORT), trigger=FeedRun.Trigger.MANUAL)
+
+
 def test_go_live_lists_what_blocks_it_then_goes_live_and_back(shop, staff_client):
     _remote, store = shop
     go_live = reverse("integration:store_go_live", args=[store.pk])
@@ -192,7 +204,7 @@ def test_go_live_lists_what_blocks_it_then_goes_live_and_back(shop, staff_client
     assert "Not live yet: A successful order import" in response.content.decode()
     store.refresh_from_db()
     assert not store.is_live
-    feed_run_execute(feed=feed(store, Feed.Kind.ORDERS_IMPORT), trigger=FeedRun.Trigger.MANUAL)
+    _import_orders_ready_for_production(store)
     Feed.objects.filter(store=store, kind=Feed.Kind.STOCK_EXPORT).update(next_run_at=None)
     response = staff_client.post(go_live, follow=True)
     assert "is live" in response.content.decode()
@@ -211,7 +223,7 @@ def test_go_live_lists_what_blocks_it_then_goes_live_and_back(shop, staff_client
 
 def test_go_live_is_refused_while_errors_are_open_or_the_key_is_revoked(shop, staff_client):
     remote, store = shop
-    feed_run_execute(feed=feed(store, Feed.Kind.ORDERS_IMPORT), trigger=FeedRun.Trigger.MANUAL)
+    _import_orders_ready_for_production(store)
     remote.set_faults(unauthorized=True)
     response = staff_client.post(reverse("integration:store_go_live", args=[store.pk]), follow=True)
     assert "Credentials valid" in response.content.decode()

@@ -9,9 +9,10 @@ from django.db import transaction
 from printconnect.core.exceptions import ApplicationError
 from printconnect.orders import workflow
 from printconnect.orders.models import Order, OrderStatusChange, OutboxEvent
-from printconnect.orders.services import OrderData, OrderLineData, order_ingest, order_status_change
+from printconnect.orders.services import OrderData, OrderLineData, order_intake, order_status_change
 from tests.factories.clients import ClientFactory
 from tests.factories.core import StaffFactory
+from tests.factories.orders import shipping_method, store_defaults
 from tests.factories.storefronts import make_store
 
 S = Order.Status
@@ -26,15 +27,17 @@ def _data(**overrides) -> OrderData:
         "placed_at": datetime(2026, 11, 30, 9, 0, tzinfo=UTC),
         "currency": "EUR",
         "total": Decimal("24.95"),
-        "lines": (OrderLineData(external_id="1", quantity=2, sku="POS-A3"),),
+        # A stock line with the default rule (fulfil from stock) and a default shipping method: received at once.
+        "lines": (OrderLineData(external_id="1", quantity=2, sku="POS-A3", product_type="stock"),),
     }
     return OrderData(**{**values, **overrides})
 
 
 @pytest.fixture
 def order(db) -> Order:
-    created, _ = order_ingest(store=make_store(ClientFactory()), data=_data())
-    return created
+    store = make_store(ClientFactory())
+    store_defaults(store, default_shipping_method=shipping_method())
+    return order_intake(store=store, data=_data()).order
 
 
 def test_every_status_has_a_row_and_nothing_leaves_the_final_ones():
@@ -91,7 +94,7 @@ def test_a_status_change_rolled_back_leaves_no_outbox_row(order):
 
 
 def test_a_cancellation_in_the_store_is_recorded_as_coming_from_the_store(order):
-    order_ingest(store=order.store, data=_data(store_status="cancelled"))
+    order_intake(store=order.store, data=_data(store_status="cancelled"))
     order.refresh_from_db()
     assert order.status == S.CANCELLED
     change = order.status_changes.get()
@@ -103,5 +106,5 @@ def test_a_cancellation_in_the_store_is_recorded_as_coming_from_the_store(order)
     )
     assert OutboxEvent.objects.get(order=order).source == "store"
     # The same state again is no change: no second entry.
-    order_ingest(store=order.store, data=_data(store_status="cancelled"))
+    order_intake(store=order.store, data=_data(store_status="cancelled"))
     assert order.status_changes.count() == 1

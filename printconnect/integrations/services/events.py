@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from printconnect.core.models import User
@@ -14,6 +16,62 @@ from printconnect.integrations.models import FeedRun, IntegrationEvent
 from printconnect.storefronts.models import Store
 
 logger = logging.getLogger(__name__)
+
+
+def event_fingerprint(*, store: Store, code: str, object_type: str, object_id: str) -> str:
+    """What makes two events the same problem: the store, the code and the object."""
+    return hashlib.sha256(f"{store.pk}|{code}|{object_type}|{object_id}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class EventData:
+    code: str
+    message: str
+    object_type: str = ""
+    object_id: str = ""
+
+
+def events_record_many(*, store: Store, severity: str, events: Sequence[EventData]) -> int:
+    """event_record for many problems of one store at once (e.g. every cause holding a feed page's orders), in three
+    queries whatever their number: the open ones get their new message, count and last_seen in one UPDATE, the
+    others are created together. Returns how many were new."""
+    by_fingerprint = {
+        event_fingerprint(store=store, code=e.code, object_type=e.object_type, object_id=e.object_id): e for e in events
+    }
+    if not by_fingerprint:
+        return 0
+    now = timezone.now()
+    open_ones = set(
+        IntegrationEvent.objects.filter(fingerprint__in=list(by_fingerprint), resolved_at__isnull=True).values_list(
+            "fingerprint", flat=True
+        )
+    )
+    if open_ones:
+        IntegrationEvent.objects.filter(fingerprint__in=list(open_ones), resolved_at__isnull=True).update(
+            count=F("count") + 1,
+            last_seen=now,
+            severity=severity,
+            message=Case(*(When(fingerprint=fp, then=Value(by_fingerprint[fp].message)) for fp in open_ones)),
+        )
+    new = [
+        IntegrationEvent(
+            store=store,
+            severity=severity,
+            code=e.code,
+            message=e.message,
+            object_type=e.object_type,
+            object_id=e.object_id,
+            fingerprint=fp,
+            first_seen=now,
+            last_seen=now,
+        )
+        for fp, e in by_fingerprint.items()
+        if fp not in open_ones
+    ]
+    if new:
+        # A concurrent intake may have opened one a moment ago: its row stands (the next page updates its count).
+        IntegrationEvent.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
 
 
 def event_record(
@@ -27,7 +85,7 @@ def event_record(
     feed_run: FeedRun | None = None,
 ) -> IntegrationEvent:
     """Record a problem once: the same open problem again raises its count and last_seen instead of a new row."""
-    fingerprint = hashlib.sha256(f"{store.pk}|{code}|{object_type}|{object_id}".encode()).hexdigest()
+    fingerprint = event_fingerprint(store=store, code=code, object_type=object_type, object_id=object_id)
     now = timezone.now()
     updated = IntegrationEvent.objects.filter(fingerprint=fingerprint, resolved_at__isnull=True).update(
         count=F("count") + 1, last_seen=now, message=message, severity=severity, feed_run=feed_run

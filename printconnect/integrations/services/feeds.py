@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
@@ -44,9 +44,6 @@ from printconnect.integrations.connectors.types import (
     ExternalImage,
     ExternalOrder,
     ExternalProduct,
-    FinancialStatus,
-    FulfilmentChannel,
-    OrderStatus,
     Page,
     StockLevel,
 )
@@ -54,13 +51,16 @@ from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
 from printconnect.integrations.schedules import FEED_DEFAULTS, next_run_after
 from printconnect.integrations.services.events import event_record, event_resolve
 from printconnect.integrations.tasks import feed_run_task
+from printconnect.orders.intake import AWAITING_PAYMENT
 from printconnect.orders.services import (
     Ingested,
+    IntakeResult,
+    IntakeSource,
     OrderData,
     OrderLineData,
-    order_ingest,
+    order_intake,
     order_sync_states,
-    orders_create_batch,
+    orders_intake_batch,
 )
 from printconnect.storefronts.models import Store
 
@@ -331,13 +331,10 @@ def _orders_import(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
             if known.get(order.id) == (str(order.status), str(order.financial_status)):
                 run.skipped += 1
                 continue
-            verdict = _order_verdict(store, order, known=order.id in known)
-            if verdict is not None:
-                run.skipped += 1
-                _record_verdict(store, order, verdict, run)
-            elif order.id in known:
-                outcome = _known_order_sync(store, order, run)
+            if order.id in known:
+                outcome = _order_intake(store, order, run).outcome
                 run.updated += outcome == Ingested.UPDATED
+                run.skipped += outcome != Ingested.UPDATED
             else:
                 new_orders.append(order_data_from_external(order))
         _create_new_orders(store, run, new_orders)
@@ -363,7 +360,7 @@ def _orders_update(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
             if state is None or state == (str(order.status), str(order.financial_status)):
                 run.skipped += 1  # not here (the import feed's job), or unchanged
                 continue
-            outcome = _known_order_sync(store, order, run)
+            outcome = _order_intake(store, order, run).outcome
             run.updated += outcome == Ingested.UPDATED
             run.skipped += outcome != Ingested.UPDATED
         _record_page_errors(store, run, page, object_type="order")
@@ -371,7 +368,6 @@ def _orders_update(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
     _feed_done(feed, run)
 
 
-AWAITING_PAYMENT = "order.awaiting_payment"
 RETRY_BATCH = 50
 
 
@@ -409,40 +405,43 @@ def _orders_retry(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
                     object_type="order", object_id=event.object_id, feed_run=run,
                 )  # fmt: skip
                 continue
-            known = bool(order_sync_states(store=store, external_ids=[order.id]))
-            verdict = _order_verdict(store, order, known=known)
-            if verdict is not None and verdict[1] == AWAITING_PAYMENT:
+            result = _order_intake(store, order, run, source=IntakeSource.RETRY, record=False)
+            if result.verdict is not None and result.verdict.code == AWAITING_PAYMENT:
                 run.skipped += 1  # still unpaid: the event stays open for the next retry
                 continue
-            outcome = order_import_one(store=store, order=order, feed_run=run)
-            run.created += outcome == Ingested.CREATED
-            run.updated += outcome == Ingested.UPDATED
-            run.skipped += outcome in (Ingested.UNCHANGED, "skipped")
+            if result.verdict is not None:
+                _record_verdict(store, order.id, result, run)  # cancelled meanwhile, say: an Info says so
+            run.created += result.outcome == Ingested.CREATED
+            run.updated += result.outcome == Ingested.UPDATED
+            run.skipped += result.outcome in (Ingested.UNCHANGED, Ingested.SKIPPED)
             event_resolve(event=event, actor=None)  # imported, or not waiting for payment any more
         _heartbeat(run)
 
 
-def order_import_one(*, store: Store, order: ExternalOrder, feed_run: FeedRun | None = None) -> str:
-    """One order from any source (a webhook, a single fetch) through the same rules as the import feed.
+def order_import_one(
+    *, store: Store, order: ExternalOrder, feed_run: FeedRun | None = None, source: str = IntakeSource.WEBHOOK
+) -> str:
+    """One order from any source (a webhook, a single fetch) through the same pipeline as the import feed.
 
-    Returns the outcome: created, updated or unchanged (an Ingested value), or "skipped" with its event recorded.
+    Returns the outcome: created, updated or unchanged, or skipped with its event recorded (an Ingested value).
     A webhook is only a hint: the result is the same whether the order arrives this way, by a poll, or both.
     """
+    return _order_intake(store, order, feed_run, source=source).outcome
+
+
+def _order_intake(
+    store: Store, order: ExternalOrder, run: FeedRun | None, *, source: str = IntakeSource.FEED, record: bool = True
+) -> IntakeResult:
+    """order_intake for one order that may be here already. Its verdict (not imported: why) becomes the store's
+    event unless `record` is off; a cancellation the pipeline refuses (production started) becomes an Error."""
     known = order_sync_states(store=store, external_ids=[order.id])
     if known.get(order.id) == (str(order.status), str(order.financial_status)):
-        return Ingested.UNCHANGED
-    verdict = _order_verdict(store, order, known=order.id in known)
-    if verdict is not None:
-        _record_verdict(store, order, verdict, feed_run)
-        return "skipped"
-    return _known_order_sync(store, order, feed_run)
-
-
-def _known_order_sync(store: Store, order: ExternalOrder, run: FeedRun | None) -> str:
-    """order_ingest for an order that may be here already; a cancellation it refuses becomes an Error."""
-    _, outcome = order_ingest(store=store, data=order_data_from_external(order))
-    if outcome != Ingested.CANCEL_REFUSED:
-        return outcome
+        return IntakeResult(Ingested.UNCHANGED)
+    result = order_intake(store=store, data=order_data_from_external(order), source=source)
+    if result.verdict is not None and record:
+        _record_verdict(store, order.id, result, run)
+    if result.outcome != Ingested.CANCEL_REFUSED:
+        return result
     event_record(
         store=store,
         severity=Severity.ERROR,
@@ -456,52 +455,29 @@ def _known_order_sync(store: Store, order: ExternalOrder, run: FeedRun | None) -
         object_id=order.id,
         feed_run=run,
     )
-    return Ingested.UPDATED
+    return IntakeResult(Ingested.UPDATED, result.order)
 
 
 def _create_new_orders(store: Store, run: FeedRun, new_orders: list[OrderData]) -> None:
-    """A page's new orders in one batch; if another run got one in first, each is ingested on its own instead."""
+    """A page's new orders through the pipeline in one batch (a few queries for the whole page); those a rule keeps
+    out (unpaid, cancelled, other channel, before the activation date) are skipped with their event."""
     if not new_orders:
         return
-    try:
-        run.created += len(orders_create_batch(store=store, orders=new_orders))
-    except IntegrityError:
-        for data in new_orders:
-            _, outcome = order_ingest(store=store, data=data)
-            run.created += outcome == Ingested.CREATED
-            run.updated += outcome == Ingested.UPDATED
+    for data, result in zip(new_orders, orders_intake_batch(store=store, orders=new_orders), strict=True):
+        run.created += result.outcome == Ingested.CREATED
+        run.updated += result.outcome == Ingested.UPDATED
+        run.skipped += result.outcome in (Ingested.SKIPPED, Ingested.UNCHANGED)
+        if result.verdict is not None:
+            _record_verdict(store, data.external_id, result, run)
 
 
-def _record_verdict(store: Store, order: ExternalOrder, verdict: tuple[str, str, str], run: FeedRun | None) -> None:
-    severity, code, message = verdict
-    event_record(
-        store=store, severity=severity, code=code, message=message,
-        object_type="order", object_id=order.id, feed_run=run,
-    )  # fmt: skip
-
-
-def _order_verdict(store: Store, order: ExternalOrder, *, known: bool) -> tuple[str, str, str] | None:
-    """Why a new order is not imported (severity, code, message), or None to import it. Known orders always sync
-    their status, so a cancellation in the store reaches an order that is already here."""
-    if known:
-        return None
-    if order.fulfilment_channel != FulfilmentChannel.MERCHANT:
-        return Severity.INFO, "order.other_channel", f"Order {order.number} is fulfilled by the marketplace; skipped."
-    if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED, OrderStatus.FAILED):
-        return Severity.INFO, "order.not_open", f"Order {order.number} is {order.status} in the store; not imported."
-    if store.activation_date and order.placed_at < store.activation_date:
-        return (
-            Severity.INFO,
-            "order.before_activation",
-            f"Order {order.number} was placed before the store's activation date; not imported.",
-        )
-    if order.financial_status not in (FinancialStatus.PAID, FinancialStatus.PARTIALLY_REFUNDED):
-        return (
-            Severity.RETRY,
-            AWAITING_PAYMENT,
-            f"Order {order.number} is not paid yet; it is set aside and imported once paid.",
-        )
-    return None
+def _record_verdict(store: Store, external_id: str, result: IntakeResult, run: FeedRun | None) -> None:
+    verdict = result.verdict
+    if verdict is not None:
+        event_record(
+            store=store, severity=verdict.severity, code=verdict.code, message=verdict.message,
+            object_type="order", object_id=external_id, feed_run=run,
+        )  # fmt: skip
 
 
 def _record_page_errors(store: Store, run: FeedRun, page: Page[Any], *, object_type: str) -> None:
@@ -763,6 +739,7 @@ def order_data_from_external(order: ExternalOrder) -> OrderData:
         customer_email=order.customer_email,
         shipping_address={name: getattr(address, name) for name in _ADDRESS_FIELDS} if address else {},
         shipping_method=order.shipping_method_title or order.shipping_method_code,
+        fulfilment_channel=str(order.fulfilment_channel),
         lines=tuple(
             OrderLineData(
                 external_id=line.id,
@@ -773,6 +750,7 @@ def order_data_from_external(order: ExternalOrder) -> OrderData:
                 external_variant_id=line.variant_id or "",
                 attributes=dict(line.attributes),
                 print_file_urls=tuple(line.print_file_urls),
+                product_type=str(line.product_type),
             )
             for line in order.lines
         ),

@@ -13,6 +13,7 @@ from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
 from printconnect.integrations.services.events import event_record, event_resolve
 from printconnect.integrations.services.feeds import connector_for_store, order_import_one
 from printconnect.integrations.tasks import event_retry_task, feed_run_task
+from printconnect.orders.services import IntakeSource
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def event_retry_execute(*, event: IntegrationEvent) -> IntegrationEvent:
         if exc.severity == Severity.RETRY:
             raise
         return IntegrationEvent.objects.get(pk=event.pk)
-    outcome = order_import_one(store=store, order=order)
+    outcome = order_import_one(store=store, order=order, source=IntakeSource.RETRY)
     if outcome != "skipped":
         return event_resolve(event=event, actor=None)
     return IntegrationEvent.objects.get(pk=event.pk)

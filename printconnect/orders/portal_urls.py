@@ -1,0 +1,12 @@
+"""Portal URLs of the orders app, mounted under the `portal` namespace with the other apps' portal patterns
+(printconnect/urls.py). Every pattern here must be listed in tests/access/test_matrix.py."""
+
+from django.urls import path
+
+from printconnect.orders import views
+
+urlpatterns = [
+    path("stores/<int:pk>/shipping/", views.store_shipping, name="store_shipping"),
+    path("stores/<int:pk>/held-orders/", views.store_held_orders, name="store_held_orders"),
+    path("orders/<int:pk>/reprocess/", views.order_reprocess, name="order_reprocess"),
+]

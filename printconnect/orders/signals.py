@@ -1,0 +1,8 @@
+"""Signals the orders app sends for the app above it (integrations), which it may not import."""
+
+from django.dispatch import Signal
+
+# Sent once a change to what holds a store's orders is committed: orders put on hold, released, re-processed or
+# cancelled. Arguments: store, causes (a list of (hold reason, key) pairs, see OrderHold). The integrations app
+# answers by raising, updating or resolving the store's Error for each cause (how many orders it holds now).
+order_holds_changed = Signal()

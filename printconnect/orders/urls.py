@@ -1,0 +1,12 @@
+"""Staff console: a store's Shipping settings and held orders (under /staff/orders/)."""
+
+from django.urls import path
+
+from printconnect.orders import views
+
+app_name = "staff_orders"
+
+urlpatterns = [
+    path("stores/<int:pk>/shipping/", views.staff_store_shipping, name="store_shipping"),
+    path("<int:pk>/reprocess/", views.staff_order_reprocess, name="order_reprocess"),
+]
