@@ -8,7 +8,7 @@ from decimal import Decimal
 from printconnect.catalog.models import CatalogProduct, StoreVariant
 from printconnect.catalog.services import ProductData, VariantData, catalog_product_create, store_products_upsert
 from printconnect.orders.models import Order
-from printconnect.orders.services import OrderData, OrderLineData, order_ingest
+from printconnect.orders.services import OrderData, OrderLineData, order_intake
 from printconnect.storefronts.models import Store
 
 
@@ -59,8 +59,11 @@ def order(store: Store, external_id: str, *lines: tuple[str, str], held: bool = 
             for n, (pid, vid) in enumerate(lines)
         ),
     )
-    created, _ = order_ingest(store=store, data=data)
-    if held:
-        # The intake pipeline that puts orders on hold is issue 5's; until then the row is set directly.
-        Order.objects.filter(pk=created.pk).update(status=Order.Status.ON_HOLD)
+    created = order_intake(store=store, data=data).order
+    # The pipeline holds it for its unmapped variants (and its missing shipping method); an order meant as not held
+    # is moved on directly, as if it had been released before.
+    if not held:
+        Order.objects.filter(pk=created.pk).update(status=Order.Status.RECEIVED, hold_reason="")
+    created.refresh_from_db()
+    assert (created.status == Order.Status.ON_HOLD) == held
     return created

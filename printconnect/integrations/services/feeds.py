@@ -346,7 +346,7 @@ def _orders_import(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
 def _orders_update(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
     """Status only, for orders already here: a new order is the import feed's to judge, so it is skipped here.
 
-    A cancellation or refund in the store cancels the order here (order_ingest applies the status rule).
+    A cancellation or refund in the store cancels the order here (the intake pipeline applies the status rule).
     """
     store = feed.store
     held = _HeldStates(store)
