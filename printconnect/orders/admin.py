@@ -3,6 +3,7 @@ from django.contrib import admin
 from printconnect.orders.models import (
     CarrierRule,
     Order,
+    OrderHold,
     OrderItem,
     OrderStatusChange,
     OutboxEvent,
@@ -19,6 +20,19 @@ class OrderItemInline(admin.TabularInline):
     fields = ["external_id", "sku", "title", "quantity", "external_variant_id", "kind", "catalog_product"]
     readonly_fields = fields
     can_delete = False
+
+
+class OrderHoldInline(admin.TabularInline):
+    """What holds the order now (rows exist only while it is on hold); the pipeline writes and clears them."""
+
+    model = OrderHold
+    extra = 0
+    fields = ["reason", "key"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class OrderStatusChangeInline(admin.TabularInline):
@@ -44,7 +58,7 @@ class OrderAdmin(admin.ModelAdmin):
     # Status moves go through the production flow's checks and write history and outbox rows: not editable here.
     readonly_fields = ["store", "client", "external_id", "status", "synced_at", "created_at", "updated_at"]
     raw_id_fields = ["psp_shipping_method"]
-    inlines = [OrderItemInline, OrderStatusChangeInline]
+    inlines = [OrderHoldInline, OrderItemInline, OrderStatusChangeInline]
 
 
 @admin.register(OutboxEvent)

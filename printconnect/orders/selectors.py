@@ -1,27 +1,43 @@
+from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from printconnect.catalog.models import StoreVariant
 from printconnect.orders.models import CarrierRule, Order, OrderHold, OrderItem, StoreOrderSettings, StoreShippingMethod
 from printconnect.storefronts.models import Store
+
+# Ids per IN list: well inside SQLite's bound-parameter limit.
+_LOOKUP_CHUNK = 500
 
 
 def held_orders_for_variants(*, store: Store, variant_ids: Iterable[int]) -> QuerySet[Order]:
     """The store's orders on hold that contain any of these variants: the orders a new mapping may release.
 
     An order line names a variant by the store's variation id, or, for a simple product (no variations), only by
-    the product id, which is then also its one variant's external id.
+    the product id, which is then also its one variant's external id. A bulk import may change 100,000 variants
+    while a handful of orders are held, so this starts from the held orders' lines: its queries grow with the held
+    lines, not with the variants changed.
     """
-    external_ids = list(
-        StoreVariant.objects.filter(store=store, pk__in=list(variant_ids)).values_list("external_id", flat=True)
-    )
-    if not external_ids:
+    wanted = set(variant_ids)
+    if not wanted:
         return Order.objects.none()
-    lines = OrderItem.objects.filter(order=OuterRef("pk")).filter(
-        Q(external_variant_id__in=external_ids) | Q(external_variant_id="", external_product_id__in=external_ids)
+    held_lines = (
+        OrderItem.objects.filter(order__store=store, order__status=Order.Status.ON_HOLD)
+        .order_by()
+        .values_list("order_id", "external_variant_id", "external_product_id")
     )
-    return Order.objects.filter(store=store, status=Order.Status.ON_HOLD).filter(Exists(lines))
+    orders_by_external_id: dict[str, set[int]] = defaultdict(set)
+    for order_id, variant_external_id, product_external_id in held_lines.iterator(chunk_size=2000):
+        orders_by_external_id[variant_external_id or product_external_id].add(order_id)
+    order_ids: set[int] = set()
+    external_ids = list(orders_by_external_id)
+    for start in range(0, len(external_ids), _LOOKUP_CHUNK):
+        rows = StoreVariant.objects.filter(store=store, external_id__in=external_ids[start : start + _LOOKUP_CHUNK])
+        for external_id, pk in rows.order_by().values_list("external_id", "pk"):
+            if pk in wanted:
+                order_ids |= orders_by_external_id[external_id]
+    return Order.objects.filter(pk__in=sorted(order_ids)) if order_ids else Order.objects.none()
 
 
 def held_order_ids_for_causes(*, store: Store, reason: str, keys: Iterable[str] | None = None) -> list[int]:
