@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from printconnect.orders.models import Order
+from printconnect.orders.services import OrderData, OrderLineData, order_ingest
+from printconnect.storefronts.models import Store
+from tests.outbox.receiver import Receiver
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _outbox_settings(settings: Any) -> None:
+    settings.OUTBOUND_ALLOW_PRIVATE = True  # the receiver and the sandbox are on loopback
+    settings.OUTBOX_RETRY_BASE_SECONDS = 0  # due again at once, so a test needs no clock
+    settings.OUTBOX_KICK_EVERY_SECONDS = 0
+
+
+_numbers = iter(range(10_000, 10**9))
+
+
+def make_order(store: Store, *, lines: tuple[tuple[str, int], ...] = (("1", 2),), **fields: Any) -> Order:
+    number = str(next(_numbers))
+    data = OrderData(
+        external_id=fields.pop("external_id", number),
+        number=number,
+        store_status="processing",
+        financial_status="paid",
+        placed_at=datetime(2026, 11, 30, 9, 0, tzinfo=UTC),
+        currency="EUR",
+        total=Decimal("24.95"),
+        lines=tuple(
+            OrderLineData(external_id=ext, quantity=qty, sku=f"SKU-{ext}", title=f"Poster {ext}") for ext, qty in lines
+        ),
+    )
+    order, _ = order_ingest(store=store, data=data)
+    if fields:
+        Order.objects.filter(pk=order.pk).update(**fields)
+        order.refresh_from_db()
+    return order
