@@ -25,6 +25,8 @@ def _outbox_settings(settings: Any) -> None:
     settings.OUTBOUND_ALLOW_PRIVATE = True  # the receiver and the sandbox are on loopback
     settings.OUTBOX_RETRY_BASE_SECONDS = 0  # due again at once, so a test needs no clock
     settings.OUTBOX_KICK_EVERY_SECONDS = 0
+    settings.OUTBOUND_BACKOFF_BASE = 0.01  # the connector's own retries (the sandbox store down) stay quick
+    settings.OUTBOUND_BACKOFF_MAX = 0.05
 
 
 _numbers = iter(range(10_000, 10**9))

@@ -359,7 +359,7 @@ def _mark_advance(start: int, *, more: bool) -> None:
 # --- claiming and sending --------------------------------------------------------------------------------------------
 
 
-def _claim(*, limit: int, token: str, only: Sequence[int] | None = None) -> list[OutboxDelivery]:
+def _claim(*, limit: int, token: str, tried: set[int]) -> list[OutboxDelivery]:
     now = timezone.now()
     earlier_open = OutboxDelivery.objects.filter(
         order_id=OuterRef("order_id"),
@@ -369,8 +369,8 @@ def _claim(*, limit: int, token: str, only: Sequence[int] | None = None) -> list
     )
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
     due = OutboxDelivery.objects.filter(free, status__in=OutboxDelivery.OPEN, next_attempt_at__lte=now)
-    if only is not None:
-        due = due.filter(pk__in=only)
+    if tried:  # each delivery at most once per dispatch run, so one that failed waits for its backoff
+        due = due.exclude(pk__in=tried)
     ids = list(due.exclude(Exists(earlier_open)).order_by("pk").values_list("pk", flat=True)[:limit])
     if not ids:
         return []
@@ -597,6 +597,7 @@ def outbox_dispatch(*, budget_seconds: float | None = None, batch: int | None = 
     result = DispatchResult()
     senders = _Senders()
     token = uuid.uuid4().hex
+    tried: set[int] = set()
     try:
         result.fanned_out += outbox_fanout()
         last_fanout = time.monotonic()
@@ -604,7 +605,7 @@ def outbox_dispatch(*, budget_seconds: float | None = None, batch: int | None = 
             if time.monotonic() - last_fanout > 1.0:
                 result.fanned_out += outbox_fanout()
                 last_fanout = time.monotonic()
-            claimed = _claim(limit=batch, token=token)
+            claimed = _claim(limit=batch, token=token, tried=tried)
             if not claimed:
                 fanned = outbox_fanout()
                 result.fanned_out += fanned
@@ -614,6 +615,7 @@ def outbox_dispatch(*, budget_seconds: float | None = None, batch: int | None = 
                 break
             outcomes = [_send(delivery, senders) for delivery in claimed]
             _record(outcomes, token=token)
+            tried.update(o.delivery.pk for o in outcomes if o.delivery.status != D.DELIVERED)
             for o in outcomes:
                 status = o.delivery.status
                 result.delivered += status == D.DELIVERED
