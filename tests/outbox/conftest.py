@@ -13,6 +13,10 @@ from printconnect.storefronts.models import Store
 from tests.outbox.receiver import Receiver
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "workers: real Celery worker processes, or feed runs racing each other")
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     server = Receiver().start()
