@@ -7,18 +7,22 @@ so a new page cannot ship without deciding who may open it. Refused requests mus
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import get_resolver, reverse
+from django.utils import timezone
 
 from printconnect.catalog.models import MappingImport, StoreProduct, StoreVariant
 from printconnect.catalog.services import ProductData, VariantData, store_products_upsert
 from printconnect.clients.models import Invitation, Membership
 from printconnect.clients.services import invitation_create
 from printconnect.core.permissions import Role
-from printconnect.integrations.models import IntegrationEvent
-from printconnect.integrations.services import event_record
+from printconnect.integrations.models import IntegrationEvent, OutboxDelivery, PostbackSubscription
+from printconnect.integrations.services import event_record, outbox_fanout
+from printconnect.orders.models import Order
+from printconnect.orders.services import OrderData, OrderLineData, order_ingest, order_status_change
 from printconnect.storefronts.models import Store
 from printconnect.storefronts.services import store_create_connected
 from tests.factories.clients import ClientFactory
@@ -57,6 +61,18 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, int, int, int]]] = {
     ("event_list", "GET"): {"A": (200, 200, 200, 200)},
     ("event_resolve", "POST"): {"A": (302, 302, 404, 403), "B": (404, 404, 404, 404)},
     ("event_retry", "POST"): {"A": (302, 302, 404, 403), "B": (404, 404, 404, 404)},
+    # Postbacks: client Admins only. Empty POSTs get the form back with its errors (200); rotating shows the new
+    # secret once (200); redelivering sends and goes back to the log (302).
+    ("postback_list", "GET"): {"A": (200, 403, 403, 403)},
+    ("postback_add", "GET"): {"A": (200, 403, 403, 403)},
+    ("postback_add", "POST"): {"A": (200, 403, 403, 403)},
+    ("postback_edit", "GET"): {"A": (200, 403, 403, 403), "B": (404, 403, 403, 403)},
+    ("postback_edit", "POST"): {"A": (200, 403, 403, 403), "B": (404, 403, 403, 403)},
+    ("postback_rotate", "POST"): {"A": (200, 403, 403, 403), "B": (404, 403, 403, 403)},
+    ("postback_delete", "GET"): {"A": (200, 403, 403, 403), "B": (404, 403, 403, 403)},
+    ("postback_delete", "POST"): {"A": (302, 403, 403, 403), "B": (404, 403, 403, 403)},
+    ("postback_log", "GET"): {"A": (200, 403, 403, 403), "B": (404, 403, 403, 403)},
+    ("postback_redeliver", "POST"): {"A": (302, 403, 403, 403), "B": (404, 403, 403, 403)},
 }
 
 OBJECT_KIND = {
@@ -69,6 +85,11 @@ OBJECT_KIND = {
     "store_credentials": "connected_store",
     "event_resolve": "event",
     "event_retry": "event",
+    "postback_edit": "postback",
+    "postback_rotate": "postback",
+    "postback_delete": "postback",
+    "postback_log": "postback",
+    "postback_redeliver": "delivery",
 }
 
 POST_DATA = {
@@ -115,10 +136,30 @@ def _world() -> World:
         "B": {"store": b1.pk, "connected_store": b_shop.pk, "member": target_b.membership.pk, "invitation": inv_b.pk},
     }
     objects["A"]["event"], objects["B"]["event"] = event_a.pk, event_b.pk
+    for target, (client, store) in {"A": (a, a1), "B": (b, b1)}.items():
+        objects[target]["postback"], objects[target]["delivery"] = _postback(client, store)
     for target, (shop, user) in {"A": (a_shop, users[Role.ADMIN]), "B": (b_shop, None)}.items():
         objects[target]["variant"] = _variant(shop)
         objects[target]["mapping_import"] = _mapping_import(shop, user)
     return World(users=users, objects=objects)
+
+
+def _postback(client, store) -> tuple[int, int]:
+    """A subscription with one delivered postback. Its URL is a loopback port that the outbound guard refuses in
+    tests, so a redelivery fails without reaching any network."""
+    subscription = PostbackSubscription.objects.create(client=client, url="http://127.0.0.1:9/hook", secret="s")
+    order, _ = order_ingest(
+        store=store,
+        data=OrderData(
+            external_id="m1", number="M1", store_status="processing", financial_status="paid",
+            placed_at=timezone.now(), currency="EUR", total=Decimal("1.00"),
+            lines=(OrderLineData(external_id="1", quantity=1),),
+        ),
+    )  # fmt: skip
+    order_status_change(order=order, to_status=Order.Status.IN_PRODUCTION, source="staff")
+    outbox_fanout()
+    delivery = OutboxDelivery.objects.get(subscription=subscription)
+    return subscription.pk, delivery.pk
 
 
 def _variant(store: Store) -> int:
@@ -148,6 +189,8 @@ def _snapshot() -> tuple:
             )
         ),
         sorted(MappingImport.objects.values_list("pk", "status", "mode", "applied_at")),
+        sorted(PostbackSubscription.objects.values_list("pk", "url", "secret", "active")),
+        sorted(OutboxDelivery.objects.values_list("pk", "status", "attempts")),
     )
 
 
