@@ -56,7 +56,10 @@ def main() -> int:
     parser.add_argument("--page-orders", type=int, default=1_000, help="orders for the queries-per-page figure")
     parser.add_argument("--webhook-seconds", type=int, default=8, help="seconds of each wrk run (webhooks)")
     parser.add_argument("--webhook-deliveries", type=int, default=15_000, help="signed deliveries a round (webhooks)")
-    parser.add_argument("--only", choices=["access", "orders", "dispatch", "webhooks"], help="run one section")
+    parser.add_argument("--postback-events", type=int, default=10_000, help="events for the postback figure")
+    parser.add_argument(
+        "--only", choices=["access", "orders", "dispatch", "webhooks", "postbacks"], help="run one section"
+    )
     args = parser.parse_args()
 
     django.setup()
@@ -71,6 +74,7 @@ def main() -> int:
             "orders": run_orders_import,
             "dispatch": run_feeds_dispatch,
             "webhooks": run_webhooks,
+            "postbacks": run_postbacks,
         }
         for name, section in sections.items():
             if args.only in (None, name):
@@ -229,6 +233,13 @@ def run_webhooks(args: argparse.Namespace) -> None:
     from tests.benchmarks import webhooks
 
     webhooks.run(args)
+
+
+def run_postbacks(args: argparse.Namespace) -> None:
+    """Issue 5: the outbox dispatcher delivering 10,000 postbacks to a local receiver, against plain POSTs."""
+    from tests.benchmarks import postbacks
+
+    postbacks.run(args)
 
 
 if __name__ == "__main__":
