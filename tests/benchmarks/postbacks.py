@@ -105,14 +105,12 @@ def run(args: argparse.Namespace) -> None:
         baseline = time.perf_counter() - start
         session.close()
         assert all(all(r.signed_ok.values()) for r in receiver.receipts)
-        receiver.receipts.clear()
-        receiver.effects.clear()
+        receiver.clear()
 
         for dispatchers in (1, 2):
             if dispatchers == 2:  # again, with two dispatchers at once (as two workers would)
                 OutboxDelivery.objects.all().delete()
-                receiver.receipts.clear()
-                receiver.effects.clear()
+                receiver.clear()
             start = time.perf_counter()
 
             def dispatch() -> None:
