@@ -359,7 +359,8 @@ def _mark_advance(start: int, *, more: bool) -> None:
 # --- claiming and sending --------------------------------------------------------------------------------------------
 
 
-def _claim(*, limit: int, token: str, tried: set[int]) -> list[OutboxDelivery]:
+def _claim(*, limit: int, token: str, tried: set[int]) -> list[OutboxDelivery] | None:
+    """The deliveries this dispatcher now owns; [] when others claimed them first, None when none is due."""
     now = timezone.now()
     earlier_open = OutboxDelivery.objects.filter(
         order_id=OuterRef("order_id"),
@@ -373,7 +374,7 @@ def _claim(*, limit: int, token: str, tried: set[int]) -> list[OutboxDelivery]:
         due = due.exclude(pk__in=tried)
     ids = list(due.exclude(Exists(earlier_open)).order_by("pk").values_list("pk", flat=True)[:limit])
     if not ids:
-        return []
+        return None
     until = now + timedelta(seconds=settings.OUTBOX_CLAIM_SECONDS)
     # One UPDATE that re-checks the claim: of two dispatchers racing for a row only one changes it.
     OutboxDelivery.objects.filter(free, pk__in=ids, status__in=OutboxDelivery.OPEN).update(
@@ -606,7 +607,9 @@ def outbox_dispatch(*, budget_seconds: float | None = None, batch: int | None = 
                 result.fanned_out += outbox_fanout()
                 last_fanout = time.monotonic()
             claimed = _claim(limit=batch, token=token, tried=tried)
-            if not claimed:
+            if claimed == []:
+                continue  # another dispatcher took these first; there may be more
+            if claimed is None:
                 fanned = outbox_fanout()
                 result.fanned_out += fanned
                 last_fanout = time.monotonic()
