@@ -160,6 +160,25 @@ FEED_RUN_STALE_AFTER_SECONDS = env.int("FEED_RUN_STALE_AFTER_SECONDS", default=1
 # most this often per web process (0: at once, for every delivery; the tests use that).
 WEBHOOK_QUEUE_EVERY_SECONDS = env.float("WEBHOOK_QUEUE_EVERY_SECONDS", default=1.0)
 
+# The outbox dispatcher (integrations.services.outbox): postbacks and store updates of order events.
+# A failed delivery is retried after RETRY_BASE * 2^(attempts-1) seconds (at most RETRY_MAX) until GIVE_UP_AFTER
+# seconds after its event; then it gives up with an Error. A dispatcher owns the deliveries it claimed for
+# CLAIM_SECONDS (more than BATCH sends at their timeouts): a delivery whose worker died is sent again after that.
+OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=30.0)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
+OUTBOX_GIVE_UP_AFTER_SECONDS = env.float("OUTBOX_GIVE_UP_AFTER_SECONDS", default=48 * 3600.0)
+OUTBOX_BATCH = env.int("OUTBOX_BATCH", default=20)
+OUTBOX_CLAIM_SECONDS = env.float("OUTBOX_CLAIM_SECONDS", default=300.0)
+OUTBOX_FANOUT_HORIZON_SECONDS = env.float("OUTBOX_FANOUT_HORIZON_SECONDS", default=600.0)
+# One dispatch task runs at most this long, then queues the next one (so one worker is not held for ever).
+OUTBOX_DISPATCH_BUDGET_SECONDS = env.float("OUTBOX_DISPATCH_BUDGET_SECONDS", default=50.0)
+# After a commit with an outbox row, a dispatch task is queued at most once per this many seconds per process.
+OUTBOX_KICK_EVERY_SECONDS = env.float("OUTBOX_KICK_EVERY_SECONDS", default=0.5)
+POSTBACK_CONNECT_TIMEOUT = env.float("POSTBACK_CONNECT_TIMEOUT", default=3.0)
+POSTBACK_READ_TIMEOUT = env.float("POSTBACK_READ_TIMEOUT", default=10.0)
+# After "Rotate secret" postbacks are signed with the old secret as well for this long.
+POSTBACK_SECRET_GRACE_SECONDS = env.int("POSTBACK_SECRET_GRACE_SECONDS", default=24 * 3600)
+
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 
 # Largest product mapping file (CSV or XLSX) a client may upload on a store's Bulk operations page.

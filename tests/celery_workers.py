@@ -35,7 +35,7 @@ WORKER_ENV = {
 STALE_AFTER = int(WORKER_ENV["FEED_RUN_STALE_AFTER_SECONDS"])
 # No mingle, gossip or heartbeat: nothing here needs them, and a worker is ready sooner without.
 WORKER_ARGS = (
-    "-m celery -A printconnect worker -Q feeds -P prefork -c 1 -l INFO --without-mingle --without-gossip "
+    "-m celery -A printconnect worker -Q {queues} -P prefork -c 1 -l INFO --without-mingle --without-gossip "
     "--without-heartbeat"
 )
 _LOG_TIME = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}):")
@@ -70,18 +70,19 @@ def broker_is_redis() -> bool:
     return settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
 
 
-def broker_purge(app: Any) -> None:
-    """Empty the feeds queue, and on Redis the tasks held unacknowledged by workers of an earlier session."""
+def broker_purge(app: Any, queue: str = "feeds") -> None:
+    """Empty the queue, and on Redis the tasks held unacknowledged by workers of an earlier session."""
     with app.connection_for_write() as conn:
         channel = conn.default_channel
-        channel.queue_purge("feeds")
+        channel.queue_purge(queue)
         if hasattr(channel, "unacked_key"):
             channel.client.delete(channel.unacked_key, channel.unacked_index_key)
 
 
 class Worker:
-    def __init__(self, name: str, log_dir: Path, env: dict[str, str]) -> None:
+    def __init__(self, name: str, log_dir: Path, env: dict[str, str], *, queues: str = "feeds") -> None:
         self.name = name
+        self.queues = queues
         self.log_path = log_dir / f"{name}.log"
         self.env = env
         self.process: subprocess.Popen[bytes] | None = None
@@ -92,7 +93,7 @@ class Worker:
         self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, *WORKER_ARGS.split(), "--hostname", f"{self.name}@%h"],
+                [sys.executable, *WORKER_ARGS.format(queues=self.queues).split(), "--hostname", f"{self.name}@%h"],
                 cwd=settings.BASE_DIR,
                 env=self.env,
                 stdout=log,
@@ -163,12 +164,12 @@ class Worker:
 
 
 class WorkerPair:
-    """Two workers consuming the same feeds queue."""
+    """Two workers consuming the same queue (feeds unless told otherwise)."""
 
-    def __init__(self, log_dir: Path) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_TASK_ALWAYS_EAGER", "PYTEST"))}
-        env |= WORKER_ENV | {"DATABASE_URL": database_url()}
-        self.workers = [Worker(name, log_dir, env) for name in ("w1", "w2")]
+    def __init__(self, log_dir: Path, *, queues: str = "feeds", env: dict[str, str] | None = None) -> None:
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_TASK_ALWAYS_EAGER", "PYTEST"))}
+        base |= WORKER_ENV | {"DATABASE_URL": database_url()} | (env or {})
+        self.workers = [Worker(name, log_dir, base, queues=queues) for name in ("w1", "w2")]
 
     def ensure_running(self) -> None:
         """Start whichever worker is not running (all at once, then wait for each)."""

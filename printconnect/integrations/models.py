@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule
 
-from printconnect.core.models import TimeStampedModel
+from printconnect.core.models import EncryptedTextField, TimeStampedModel
 from printconnect.storefronts.models import Store
 
 
@@ -176,3 +176,141 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic or 'webhook'} {self.delivery_id} · {self.store}"
+
+
+# --- telling the outside world: postbacks and store updates (DESIGN section 5, "status updates") ------------------
+
+
+def postback_events_default() -> list[str]:
+    return ["order.status_changed", "order.shipment_created"]
+
+
+class PostbackSubscription(TimeStampedModel):
+    """A URL of the print shop's (or the client's) systems that receives signed JSON postbacks of order events."""
+
+    EVENT_CHOICES = (
+        ("order.status_changed", "Order status changed"),
+        ("order.shipment_created", "Shipment created"),
+    )
+
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="postback_subscriptions")
+    # Empty: every store of the client, those connected later included.
+    store = models.ForeignKey(
+        Store, on_delete=models.CASCADE, null=True, blank=True, related_name="postback_subscriptions"
+    )
+    name = models.CharField(max_length=100, blank=True)
+    url = models.URLField("URL", max_length=500)
+    events = models.JSONField(default=postback_events_default)
+    # Signs every body (HMAC-SHA256); shown once when made or rotated, encrypted at rest.
+    secret = EncryptedTextField()
+    # The secret before the last rotation: bodies carry a signature with it too until previous_secret_until, so the
+    # receiver can switch to the new one without losing postbacks.
+    previous_secret = EncryptedTextField(blank=True, default="")
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["client", "pk"]
+
+    def __str__(self) -> str:
+        return self.name or self.url
+
+    @property
+    def destination(self) -> str:
+        return f"postback:{self.pk}"
+
+    def event_labels(self) -> list[str]:
+        labels = dict(self.EVENT_CHOICES)
+        return [labels.get(kind, kind) for kind in self.events]
+
+
+class OutboxDelivery(models.Model):
+    """One outbox event on its way to one destination: a postback subscription, or the order's store."""
+
+    class Target(models.TextChoices):
+        POSTBACK = "postback", "Postback"
+        STORE = "store", "Store update"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        DELIVERED = "delivered", "Delivered"
+        RETRYING = "retrying", "Failed, will retry"
+        GAVE_UP = "gave_up", "Gave up"
+        SKIPPED = "skipped", "Skipped"
+
+    # Deliveries that are still to be sent: a later event of the same order waits for these (per destination).
+    OPEN = (Status.PENDING, Status.RETRYING)
+
+    event = models.ForeignKey("orders.OutboxEvent", on_delete=models.CASCADE, related_name="deliveries")
+    # Denormalised from the event so "the order's earlier deliveries to this destination" is one index lookup.
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="+")
+    target = models.CharField(max_length=10, choices=Target.choices)
+    subscription = models.ForeignKey(
+        PostbackSubscription, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="outbox_deliveries")
+    # "store" or "postback:<subscription id>": one non-null key for the per-destination ordering and uniqueness.
+    destination = models.CharField(max_length=30)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    # A dispatcher owns the delivery until claimed_until; one whose worker died is taken again after that.
+    claim_token = models.CharField(max_length=32, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    # Why a delivery was skipped (test mode, test order, the store's own change...), in words for people.
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name_plural = "outbox deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["event", "destination"], name="integrations_outbox_delivery_once")
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status__in=["pending", "retrying"]),
+                name="integrations_outbox_due",
+            ),
+            models.Index(fields=["order", "destination", "status"], name="integrations_outbox_order_dest"),
+            models.Index(fields=["subscription", "-id"], name="integrations_outbox_sub"),
+            models.Index(fields=["store", "target", "-id"], name="integrations_outbox_store"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} -> {self.destination} ({self.get_status_display()})"
+
+
+class DeliveryAttempt(models.Model):
+    """One try at sending a delivery: when, what came back, how long it took."""
+
+    delivery = models.ForeignKey(OutboxDelivery, on_delete=models.CASCADE, related_name="attempts_log")
+    at = models.DateTimeField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    response_excerpt = models.CharField(max_length=500, blank=True)
+    # A person's "Redeliver", as opposed to the dispatcher's own tries.
+    manual = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["delivery", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} at {self.at:%Y-%m-%d %H:%M:%S}: {self.status_code or self.error[:40]}"
+
+
+class OutboxFanout(models.Model):
+    """One row: every outbox event below `done_below` has its deliveries, so the sweep looks only above it.
+
+    It moves up only past events older than OUTBOX_FANOUT_HORIZON_SECONDS: a transaction that took an id earlier but
+    committed later than its neighbours is still above the mark when it becomes visible."""
+
+    done_below = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"events below {self.done_below} fanned out"

@@ -5,7 +5,7 @@ Every pattern here must be listed in tests/access/test_matrix.py.
 
 from django.urls import path
 
-from printconnect.integrations import portal_events, portal_products, portal_views
+from printconnect.integrations import portal_events, portal_products, portal_views, postback_views
 
 urlpatterns = [
     path("stores/connect/woocommerce/", portal_views.store_connect_woocommerce, name="store_connect_woocommerce"),
@@ -13,6 +13,17 @@ urlpatterns = [
     path("errors/", portal_events.event_list, name="event_list"),
     path("errors/<int:pk>/resolve/", portal_events.event_resolve_view, name="event_resolve"),
     path("errors/<int:pk>/retry/", portal_events.event_retry_view, name="event_retry"),
+    path("settings/postbacks/", postback_views.postback_list, name="postback_list"),
+    path("settings/postbacks/add/", postback_views.postback_add, name="postback_add"),
+    path("settings/postbacks/<int:pk>/", postback_views.postback_edit, name="postback_edit"),
+    path("settings/postbacks/<int:pk>/rotate-secret/", postback_views.postback_rotate, name="postback_rotate"),
+    path("settings/postbacks/<int:pk>/delete/", postback_views.postback_delete, name="postback_delete"),
+    path("settings/postbacks/<int:pk>/log/", postback_views.postback_log, name="postback_log"),
+    path(
+        "settings/postbacks/deliveries/<int:pk>/redeliver/",
+        postback_views.postback_redeliver,
+        name="postback_redeliver",
+    ),
 ]
 
 urlpatterns += [

@@ -1,4 +1,5 @@
-"""The integrations app's answers to signals of the apps below it: held orders become the store's Errors."""
+"""The integrations app's answers to signals of the apps below it (which may not import integrations): held orders
+become the store's Errors, committed outbox events kick the dispatcher, untracked shipments raise an Error."""
 
 from __future__ import annotations
 
@@ -6,15 +7,17 @@ import hashlib
 import re
 from typing import Any
 
+from django.db import transaction
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 from printconnect.integrations.models import Feed, IntegrationEvent
-from printconnect.integrations.services.events import EventData, events_record_many
+from printconnect.integrations.services.events import EventData, event_record, events_record_many
 from printconnect.orders.intake import HoldCause
-from printconnect.orders.models import Order
+from printconnect.orders.models import Order, OutboxEvent, Shipment
 from printconnect.orders.selectors import hold_cause_counts
-from printconnect.orders.signals import order_holds_changed
+from printconnect.orders.signals import order_holds_changed, shipment_untracked
 from printconnect.storefronts.signals import store_activation_date_changed
 
 # What each hold reason's Error is about (IntegrationEvent.object_type); the cause's key is its object id.
@@ -83,3 +86,30 @@ def backfill_on_earlier_activation(sender: Any, *, store: Any, before: Any, afte
         Feed.objects.filter(store=store, kind=Feed.Kind.ORDERS_IMPORT).update(
             cursor="", synced_until=None, next_run_at=timezone.now()
         )
+
+
+@receiver(post_save, sender=OutboxEvent, dispatch_uid="integrations.outbox_event_kick")
+def outbox_event_saved(sender: Any, instance: OutboxEvent, created: bool, **kwargs: Any) -> None:
+    # Sent from inside the change's transaction: dispatch once it is committed (never for a rolled-back change).
+    # Losing this kick (broker down, process killed right after the commit) only delays delivery until the sweep.
+    if created:
+        from printconnect.integrations.services.outbox import outbox_kick
+
+        transaction.on_commit(outbox_kick)
+
+
+@receiver(shipment_untracked, dispatch_uid="integrations.shipment_untracked_error")
+def shipment_untracked_error(sender: Any, *, shipment: Shipment, **kwargs: Any) -> None:
+    order = shipment.order
+    event_record(
+        store=order.store,
+        severity=IntegrationEvent.Severity.ERROR,
+        code="shipment.untracked",
+        message=(
+            f"Order {order.number}: no carrier for tracking number {shipment.tracking_number}. Neither a carrier rule "
+            "of the store matches it nor is a default carrier set, so the tracking is not sent to the store. "
+            "Add a carrier rule or a default carrier in the store's Shipping settings."
+        ),
+        object_type="order",
+        object_id=order.number,
+    )

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from printconnect.core.models import User
-from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
+from printconnect.integrations.models import (
+    DeliveryAttempt,
+    Feed,
+    FeedRun,
+    IntegrationEvent,
+    OutboxDelivery,
+    PostbackSubscription,
+)
 from printconnect.storefronts.models import Store
 from printconnect.storefronts.selectors import stores_for_user
 
@@ -91,3 +99,28 @@ def open_error_count(*, user: User) -> int:
     if not user.is_staff:
         qs = qs.filter(store__in=stores_for_user(user=user).values("pk"))
     return qs.count()
+
+
+# --- postbacks and outbound deliveries ------------------------------------------------------------------------------
+
+
+def postback_subscriptions_for_client(*, client: Any) -> QuerySet[PostbackSubscription]:
+    return PostbackSubscription.objects.filter(client=client).select_related("store").order_by("pk")
+
+
+def outbox_deliveries_list(
+    *, subscription: PostbackSubscription | None = None, store: Store | None = None, limit: int = 100
+) -> list[OutboxDelivery]:
+    """The latest deliveries of one subscription (or of one store's own updates), each with its attempts."""
+    qs = OutboxDelivery.objects.select_related("event", "order")
+    if subscription is not None:
+        qs = qs.filter(subscription=subscription)
+    if store is not None:
+        qs = qs.filter(store=store, target=OutboxDelivery.Target.STORE)
+    deliveries = list(qs.order_by("-pk")[:limit])
+    attempts: dict[int, list[DeliveryAttempt]] = {}
+    for attempt in DeliveryAttempt.objects.filter(delivery__in=deliveries).order_by("-at", "-pk"):
+        attempts.setdefault(attempt.delivery_id, []).append(attempt)
+    for delivery in deliveries:
+        delivery.attempt_rows = attempts.get(delivery.pk, [])
+    return deliveries

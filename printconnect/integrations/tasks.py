@@ -114,3 +114,22 @@ def webhook_deliveries_queue_task() -> int:
     from printconnect.integrations.services import webhook_deliveries_queue
 
     return webhook_deliveries_queue()
+
+
+@shared_task(
+    bind=True,
+    name="integrations.outbox_dispatch",
+    queue="postbacks",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+)
+def outbox_dispatch_task(self) -> int:
+    """Kicked after commits that wrote outbox rows and swept by beat every 10 s; any number may run at once (each
+    claims its own deliveries). A dispatch that used its time budget with work left queues the next one."""
+    from printconnect.integrations.services.outbox import outbox_dispatch
+
+    result = outbox_dispatch()
+    if result.more:
+        outbox_dispatch_task.apply_async()
+    return result.delivered

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from printconnect.integrations import views
+from printconnect.integrations import postback_views, views
 
 app_name = "integration"
 
@@ -18,6 +18,13 @@ urlpatterns = [
     path("events/", views.event_list, name="event_list"),
     path("events/<int:pk>/resolve/", views.event_resolve_view, name="event_resolve"),
     path("events/<int:pk>/retry/", views.event_retry_view, name="event_retry"),
+    path("clients/<int:pk>/postbacks/", postback_views.client_postbacks, name="client_postbacks"),
+    path("clients/<int:pk>/postbacks/add/", postback_views.client_postback_add, name="client_postback_add"),
+    path("postbacks/<int:pk>/", postback_views.staff_postback_edit, name="postback_edit"),
+    path("postbacks/<int:pk>/rotate-secret/", postback_views.staff_postback_rotate, name="postback_rotate"),
+    path("postbacks/<int:pk>/delete/", postback_views.staff_postback_delete, name="postback_delete"),
+    path("postbacks/<int:pk>/log/", postback_views.staff_postback_log, name="postback_log"),
+    path("deliveries/<int:pk>/redeliver/", postback_views.delivery_redeliver, name="delivery_redeliver"),
 ]
 
 urlpatterns += [

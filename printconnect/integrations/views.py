@@ -56,6 +56,8 @@ def store_integration(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "mode_form": ModeChangeForm(),
         "now": timezone.now(),
+        "store_deliveries": selectors.outbox_deliveries_list(store=store, limit=50),
+        "delivery_urls": {"redeliver": "integration:delivery_redeliver"},
     }
     return render(request, "staff/integrations/store_integration.html", context)
 

@@ -6,3 +6,8 @@ from django.dispatch import Signal
 # cancelled. Arguments: store, causes (a list of (hold reason, key) pairs, see OrderHold). The integrations app
 # answers by raising, updating or resolving the store's Error for each cause (how many orders it holds now).
 order_holds_changed = Signal()
+
+# Sent inside the transaction that created a shipment whose carrier neither the store's carrier rules nor its
+# default carrier name: the shipment is kept, but its tracking cannot be pushed to the store. Arguments: shipment.
+# The integrations app answers with an Error event saying what to set up.
+shipment_untracked = Signal()

@@ -17,15 +17,15 @@ from printconnect.catalog.services import ProductData, VariantData, store_produc
 from printconnect.clients.models import Invitation, Membership
 from printconnect.clients.services import invitation_create
 from printconnect.core.permissions import Role
-from printconnect.integrations.models import IntegrationEvent
-from printconnect.integrations.services import event_record
+from printconnect.integrations.models import IntegrationEvent, OutboxDelivery, PostbackSubscription
+from printconnect.integrations.services import event_record, outbox_fanout
 from printconnect.orders.models import Order, OrderStatusChange, StoreOrderSettings, StoreShippingMethod
-from printconnect.orders.services import order_intake
+from printconnect.orders.services import order_intake, order_status_change
 from printconnect.storefronts.models import Store
 from printconnect.storefronts.services import store_create_connected
 from tests.factories.clients import ClientFactory
 from tests.factories.core import PASSWORD, StaffFactory
-from tests.factories.orders import order_data
+from tests.factories.orders import order_data, received_order
 from tests.factories.storefronts import make_member, make_store
 
 ROLES = (Role.ADMIN, Role.STORE_MANAGER, Role.ORDER_MANAGER, Role.READ_ONLY)
@@ -87,6 +87,18 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, int, int, int]]] = {
     # Held orders belong to those who see the store's orders; "Re-process" to those who may change them.
     ("store_held_orders", "GET"): {"A": (200, 404, 200, 200), "B": (404, 404, 404, 404)},
     ("order_reprocess", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
+    # Postbacks: client Admins only. Empty POSTs get the form back with its errors (200); rotating shows the new
+    # secret once (200); redelivering sends and goes back to the log (302).
+    ("postback_list", "GET"): {"A": (200, 403, 403, 403)},
+    ("postback_add", "GET"): {"A": (200, 403, 403, 403)},
+    ("postback_add", "POST"): {"A": (200, 403, 403, 403)},
+    ("postback_edit", "GET"): {"A": (200, 403, 403, 403), "B": (404, 403, 403, 403)},
+    ("postback_edit", "POST"): {"A": (200, 403, 403, 403), "B": (404, 403, 403, 403)},
+    ("postback_rotate", "POST"): {"A": (200, 403, 403, 403), "B": (404, 403, 403, 403)},
+    ("postback_delete", "GET"): {"A": (200, 403, 403, 403), "B": (404, 403, 403, 403)},
+    ("postback_delete", "POST"): {"A": (302, 403, 403, 403), "B": (404, 403, 403, 403)},
+    ("postback_log", "GET"): {"A": (200, 403, 403, 403), "B": (404, 403, 403, 403)},
+    ("postback_redeliver", "POST"): {"A": (302, 403, 403, 403), "B": (404, 403, 403, 403)},
 }
 
 OBJECT_KIND = {
@@ -114,6 +126,11 @@ OBJECT_KIND = {
     "store_shipping": "store",
     "store_held_orders": "store",
     "order_reprocess": "held_order",
+    "postback_edit": "postback",
+    "postback_rotate": "postback",
+    "postback_delete": "postback",
+    "postback_log": "postback",
+    "postback_redeliver": "delivery",
 }
 
 POST_DATA = {
@@ -161,10 +178,23 @@ def _world() -> World:
     }
     objects["A"]["event"], objects["B"]["event"] = event_a.pk, event_b.pk
     objects["A"]["held_order"], objects["B"]["held_order"] = _held_order(a1), _held_order(b1)
+    for target, (client, store) in {"A": (a, a1), "B": (b, b1)}.items():
+        objects[target]["postback"], objects[target]["delivery"] = _postback(client, store)
     for target, (shop, user) in {"A": (a_shop, users[Role.ADMIN]), "B": (b_shop, None)}.items():
         objects[target]["variant"] = _variant(shop)
         objects[target]["mapping_import"] = _mapping_import(shop, user)
     return World(users=users, objects=objects)
+
+
+def _postback(client, store) -> tuple[int, int]:
+    """A subscription with one delivered postback. Its URL is a loopback port that the outbound guard refuses in
+    tests, so a redelivery fails without reaching any network."""
+    subscription = PostbackSubscription.objects.create(client=client, url="http://127.0.0.1:9/hook", secret="s")
+    order = received_order(store, ("m1", 1), external_id="m1", number="M1")
+    order_status_change(order=order, to_status=Order.Status.IN_PRODUCTION, source="staff")
+    outbox_fanout()
+    delivery = OutboxDelivery.objects.get(subscription=subscription)
+    return subscription.pk, delivery.pk
 
 
 def _variant(store: Store) -> int:
@@ -205,6 +235,8 @@ def _snapshot() -> tuple:
         sorted(OrderStatusChange.objects.values_list("pk", "order", "to_status")),
         sorted(StoreOrderSettings.objects.values_list("pk", "default_shipping_method", "non_printable_rule")),
         sorted(StoreShippingMethod.objects.values_list("pk", "shipping_method")),
+        sorted(PostbackSubscription.objects.values_list("pk", "url", "secret", "active")),
+        sorted(OutboxDelivery.objects.values_list("pk", "status", "attempts")),
     )
 
 

@@ -57,8 +57,11 @@ def main() -> int:
     parser.add_argument("--webhook-seconds", type=int, default=8, help="seconds of each wrk run (webhooks)")
     parser.add_argument("--webhook-deliveries", type=int, default=15_000, help="signed deliveries a round (webhooks)")
     parser.add_argument("--mapping-rows", type=int, default=100_000, help="variants for the bulk mapping figures")
+    parser.add_argument("--postback-events", type=int, default=10_000, help="events for the postback figure")
     parser.add_argument(
-        "--only", choices=["access", "orders", "dispatch", "webhooks", "mapping"], help="run one section"
+        "--only",
+        choices=["access", "orders", "dispatch", "webhooks", "mapping", "postbacks"],
+        help="run one section",
     )
     args = parser.parse_args()
 
@@ -75,6 +78,7 @@ def main() -> int:
             "dispatch": run_feeds_dispatch,
             "webhooks": run_webhooks,
             "mapping": run_mapping_bulk,
+            "postbacks": run_postbacks,
         }
         for name, section in sections.items():
             if args.only in (None, name):
@@ -240,6 +244,13 @@ def run_mapping_bulk(args: argparse.Namespace) -> None:
     from tests.benchmarks import mapping_bulk
 
     mapping_bulk.run(args)
+
+
+def run_postbacks(args: argparse.Namespace) -> None:
+    """Issue 5: the outbox dispatcher delivering 10,000 postbacks to a local receiver, against plain POSTs."""
+    from tests.benchmarks import postbacks
+
+    postbacks.run(args)
 
 
 if __name__ == "__main__":

@@ -16,8 +16,8 @@ from printconnect.catalog.services import (
     shipping_method_create,
     store_products_upsert,
 )
-from printconnect.orders.models import StoreOrderSettings
-from printconnect.orders.services import OrderData, OrderLineData
+from printconnect.orders.models import Order, StoreOrderSettings
+from printconnect.orders.services import OrderData, OrderLineData, order_intake
 from printconnect.storefronts.models import Store
 
 _codes = itertools.count(1)
@@ -93,3 +93,24 @@ def order_data(external_id: str = "1001", *lines: OrderLineData, **overrides: An
         "shipping_method": "Flat rate",
     }
     return OrderData(**{**values, **overrides})
+
+
+def received_order(store: Store, *lines: tuple[str, int], **data_overrides: Any) -> Order:
+    """An order the pipeline takes in as received: each line (product id, quantity) is a simple store product
+    connected to a catalog product, and the store has a default shipping method."""
+    settings = store_defaults(store)
+    if settings.default_shipping_method is None:
+        store_defaults(store, default_shipping_method=shipping_method())
+    for product_id, _quantity in lines:
+        if not StoreVariant.objects.filter(store=store, external_id=product_id).exists():
+            (variant,) = store_product(store, product_id, sku=f"SKU-{product_id}").values()
+            variant_map(variant, catalog_product())
+    order_lines = tuple(
+        line(f"{product_id}-{n}", product=product_id, quantity=quantity, sku=f"SKU-{product_id}")
+        for n, (product_id, quantity) in enumerate(lines)
+    )
+    order = order_intake(
+        store=store, data=order_data(data_overrides.pop("external_id", "1001"), *order_lines, **data_overrides)
+    ).order
+    assert order is not None and order.status == Order.Status.RECEIVED, order and order.hold_detail
+    return order

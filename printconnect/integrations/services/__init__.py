@@ -18,6 +18,17 @@ from printconnect.integrations.services.feeds import (
     order_data_from_external,
     order_import_one,
 )
+from printconnect.integrations.services.outbox import (
+    outbox_delivery_redeliver,
+    outbox_dispatch,
+    outbox_fanout,
+    postback_signature,
+    postback_subscription_create,
+    postback_subscription_delete,
+    postback_subscription_rotate_secret,
+    postback_subscription_update,
+    postback_verify,
+)
 from printconnect.integrations.services.products import (
     ProductPublished,
     PublishPreview,
@@ -48,6 +59,15 @@ __all__ = [
     "feeds_ensure_for_store",
     "order_data_from_external",
     "order_import_one",
+    "outbox_delivery_redeliver",
+    "outbox_dispatch",
+    "outbox_fanout",
+    "postback_signature",
+    "postback_subscription_create",
+    "postback_subscription_delete",
+    "postback_subscription_rotate_secret",
+    "postback_subscription_update",
+    "postback_verify",
     "publish_summary",
     "store_connect",
     "store_credentials_update",
