@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent, WebhookDelivery
+from printconnect.integrations.models import (
+    DeliveryAttempt,
+    Feed,
+    FeedRun,
+    IntegrationEvent,
+    OutboxDelivery,
+    OutboxFanout,
+    PostbackSubscription,
+    WebhookDelivery,
+)
 
 
 @admin.register(Feed)
@@ -46,4 +55,64 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     ]  # fmt: skip
 
     def has_add_permission(self, request: object) -> bool:
+        return False
+
+
+@admin.register(PostbackSubscription)
+class PostbackSubscriptionAdmin(admin.ModelAdmin):
+    """Read only: subscriptions are added and changed on the staff and portal Postbacks pages, which check the URL
+    rules and make the secret (shown once there, never here)."""
+
+    list_display = ["url", "name", "client", "store", "active", "previous_secret_until", "updated_at"]
+    list_filter = ["active", "client"]
+    search_fields = ["url", "name", "client__name", "store__name"]
+    list_select_related = ["client", "store"]
+    fields = ["client", "store", "name", "url", "events", "active", "previous_secret_until"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    fields = ["at", "status_code", "latency_ms", "error", "response_excerpt", "manual"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(OutboxDelivery)
+class OutboxDeliveryAdmin(admin.ModelAdmin):
+    """Read only: redelivery goes through the staff pages' "Redeliver", which logs the attempt."""
+
+    list_display = ["pk", "event", "target", "destination", "store", "status", "attempts", "next_attempt_at"]
+    list_filter = ["status", "target"]
+    search_fields = ["order__number", "store__name", "destination"]
+    list_select_related = ["event", "store"]
+    date_hierarchy = "created_at"
+    inlines = [DeliveryAttemptInline]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(OutboxFanout)
+class OutboxFanoutAdmin(admin.ModelAdmin):
+    """The dispatcher's mark: every outbox event below it has its deliveries."""
+
+    list_display = ["pk", "done_below"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False
