@@ -3,7 +3,7 @@ every order; a client's team sees the orders of the stores its role shows) and U
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -97,7 +97,7 @@ def _list_page(
     filters = _filters(request, clients, stores)
     if side.staff and filters.client_id is None:
         stores = []  # the store menu lists the chosen client's stores only: thousands of stores make no menu
-        filters = selectors.OrderFilters(**{**filters.__dict__, "store_id": None})
+        filters = replace(filters, store_id=None)
     page = selectors.orders_page(
         orders=selectors.orders_filtered(orders=orders, filters=filters),
         after=request.GET.get("after", ""),
