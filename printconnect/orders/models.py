@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 
 from printconnect.catalog.models import Carrier, CatalogProduct, ShippingMethod, StoreVariant
 from printconnect.clients.models import Client
@@ -75,6 +75,8 @@ class Order(TimeStampedModel):
             models.Index(
                 fields=["-placed_at", "-id"], name="orders_order_test_placed", condition=models.Q(is_test=True)
             ),
+            # Search by order number (case-insensitive, what number__iexact compiles to on PostgreSQL).
+            models.Index(Upper("number"), name="orders_order_number_ci"),
         ]
 
     def __str__(self) -> str:

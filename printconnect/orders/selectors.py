@@ -154,6 +154,11 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def _looks_like_order_number(term: str) -> bool:
+    """One word with a digit and no "@": an order number, not a customer's name or email."""
+    return any(ch.isdigit() for ch in term) and " " not in term and "@" not in term
+
+
 def orders_filtered(*, orders: QuerySet[Order], filters: OrderFilters) -> QuerySet[Order]:
     """`orders` (already scoped to what the reader may see) narrowed by the list's filters and search."""
     if filters.client_id:
@@ -174,15 +179,12 @@ def orders_filtered(*, orders: QuerySet[Order], filters: OrderFilters) -> QueryS
     elif filters.test == "real":
         orders = orders.filter(is_test=False)
     term = filters.search.strip()
-    if term:
-        # An order number as the shop shows it ("#1042" or "1042"), or part of the customer's name or email.
-        number = term.lstrip("#")
-        orders = orders.filter(
-            Q(number__iexact=number)
-            | Q(number__iexact=term)
-            | Q(customer_name__icontains=term)
-            | Q(customer_email__icontains=term)
-        )
+    if term and _looks_like_order_number(term):
+        # "#1042" or "1042" or "WC-1042": the number only, on its index (a substring search over a million names
+        # and emails is a sequential scan: about 2 s on PostgreSQL).
+        orders = orders.filter(Q(number__iexact=term.lstrip("#")) | Q(number__iexact=term))
+    elif term:
+        orders = orders.filter(Q(customer_name__icontains=term) | Q(customer_email__icontains=term))
     return orders
 
 
