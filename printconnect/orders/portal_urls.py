@@ -3,9 +3,13 @@
 
 from django.urls import path
 
-from printconnect.orders import views
+from printconnect.orders import order_views, views
 
 urlpatterns = [
+    path("orders/", order_views.order_list, name="order_list"),
+    path("orders/<int:pk>/", order_views.order_detail, name="order_detail"),
+    path("orders/<int:pk>/status/", order_views.order_status, name="order_status"),
+    path("orders/<int:pk>/shipments/add/", order_views.order_shipment_add, name="order_shipment_add"),
     path("stores/<int:pk>/shipping/", views.store_shipping, name="store_shipping"),
     path("stores/<int:pk>/held-orders/", views.store_held_orders, name="store_held_orders"),
     path("orders/<int:pk>/reprocess/", views.order_reprocess, name="order_reprocess"),

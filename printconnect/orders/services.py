@@ -706,3 +706,36 @@ def store_intake_rules_save(
         return Reprocessed()
     ids = held_order_ids_for_causes(store=store, reason=Order.HoldReason.NON_PRINTABLE_LINE)
     return orders_reprocess_soon(store=store, order_ids=ids, actor=actor) if ids else Reprocessed()
+
+
+@dataclass(frozen=True)
+class BulkStatusResult:
+    changed: list[Order]
+    # (order, why it was refused): the others were still moved.
+    refused: list[tuple[Order, str]]
+
+
+BULK_STATUS_MAX = 100
+
+
+def orders_status_change_bulk(
+    *, orders: Sequence[Order], to_status: str, source: str, actor: Any = None, note: str = ""
+) -> BulkStatusResult:
+    """Move each order to `to_status` through order_status_change, one transaction per order: an order the
+    production flow does not let go there is listed with the reason, the others are moved."""
+    if to_status not in Order.Status.values:
+        raise ApplicationError("Choose the status to move the selected orders to.", field="status")
+    if not orders:
+        raise ApplicationError("Select at least one order.", field="orders")
+    if len(orders) > BULK_STATUS_MAX:
+        raise ApplicationError(f"Select at most {BULK_STATUS_MAX} orders at a time.", field="orders")
+    changed: list[Order] = []
+    refused: list[tuple[Order, str]] = []
+    for order in orders:
+        try:
+            order_status_change(order=order, to_status=to_status, source=source, actor=actor, note=note)
+        except ApplicationError as exc:
+            refused.append((order, exc.message))
+        else:
+            changed.append(order)
+    return BulkStatusResult(changed=changed, refused=refused)

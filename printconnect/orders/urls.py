@@ -1,12 +1,17 @@
-"""Staff console: a store's Shipping settings and held orders (under /staff/orders/)."""
+"""Staff console: the order list and order pages, a store's Shipping settings and held orders (under /staff/orders/)."""
 
 from django.urls import path
 
-from printconnect.orders import views
+from printconnect.orders import order_views, views
 
 app_name = "staff_orders"
 
 urlpatterns = [
+    path("", order_views.staff_order_list, name="order_list"),
+    path("bulk-status/", order_views.staff_orders_bulk_status, name="orders_bulk_status"),
+    path("<int:pk>/", order_views.staff_order_detail, name="order_detail"),
+    path("<int:pk>/status/", order_views.staff_order_status, name="order_status"),
+    path("<int:pk>/shipments/add/", order_views.staff_order_shipment_add, name="order_shipment_add"),
     path("stores/<int:pk>/shipping/", views.staff_store_shipping, name="store_shipping"),
     path("<int:pk>/reprocess/", views.staff_order_reprocess, name="order_reprocess"),
 ]

@@ -19,7 +19,7 @@ from printconnect.clients.services import invitation_create
 from printconnect.core.permissions import Role
 from printconnect.integrations.models import IntegrationEvent, OutboxDelivery, PostbackSubscription
 from printconnect.integrations.services import event_record, outbox_fanout
-from printconnect.orders.models import Order, OrderStatusChange, StoreOrderSettings, StoreShippingMethod
+from printconnect.orders.models import Order, OrderStatusChange, Shipment, StoreOrderSettings, StoreShippingMethod
 from printconnect.orders.services import order_intake, order_status_change
 from printconnect.storefronts.models import Store
 from printconnect.storefronts.services import store_create_connected
@@ -87,6 +87,12 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, int, int, int]]] = {
     # Held orders belong to those who see the store's orders; "Re-process" to those who may change them.
     ("store_held_orders", "GET"): {"A": (200, 404, 200, 200), "B": (404, 404, 404, 404)},
     ("order_reprocess", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
+    # Order list and page: the roles that see a store's orders (Store managers have no order permissions); status
+    # changes and shipments by those who may change them.
+    ("order_list", "GET"): {"A": (200, 403, 200, 200)},
+    ("order_detail", "GET"): {"A": (200, 404, 200, 200), "B": (404, 404, 404, 404)},
+    ("order_status", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
+    ("order_shipment_add", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
     # Postbacks: client Admins only. Empty POSTs get the form back with its errors (200); rotating shows the new
     # secret once (200); redelivering sends and goes back to the log (302).
     ("postback_list", "GET"): {"A": (200, 403, 403, 403)},
@@ -126,6 +132,9 @@ OBJECT_KIND = {
     "store_shipping": "store",
     "store_held_orders": "store",
     "order_reprocess": "held_order",
+    "order_detail": "order",
+    "order_status": "order",
+    "order_shipment_add": "order",
     "postback_edit": "postback",
     "postback_rotate": "postback",
     "postback_delete": "postback",
@@ -138,6 +147,8 @@ POST_DATA = {
     "store_edit": {"name": "Renamed store"},
     "user_invite": {"email": "fresh@example.test", "first_name": "F", "last_name": "R", "role": Role.READ_ONLY},
     "member_edit": {"role": Role.ORDER_MANAGER},
+    "order_status": {"status": Order.Status.IN_PRODUCTION, "note": "matrix"},
+    "order_shipment_add": {"tracking_number": "MATRIX-1"},
 }
 
 
@@ -178,6 +189,8 @@ def _world() -> World:
     }
     objects["A"]["event"], objects["B"]["event"] = event_a.pk, event_b.pk
     objects["A"]["held_order"], objects["B"]["held_order"] = _held_order(a1), _held_order(b1)
+    for target, store in {"A": a1, "B": b1}.items():
+        objects[target]["order"] = received_order(store, ("o1", 1), external_id=f"o-{store.pk}", number="O1").pk
     for target, (client, store) in {"A": (a, a1), "B": (b, b1)}.items():
         objects[target]["postback"], objects[target]["delivery"] = _postback(client, store)
     for target, (shop, user) in {"A": (a_shop, users[Role.ADMIN]), "B": (b_shop, None)}.items():
@@ -237,6 +250,7 @@ def _snapshot() -> tuple:
         sorted(StoreShippingMethod.objects.values_list("pk", "shipping_method")),
         sorted(PostbackSubscription.objects.values_list("pk", "url", "secret", "active")),
         sorted(OutboxDelivery.objects.values_list("pk", "status", "attempts")),
+        sorted(Shipment.objects.values_list("pk", "order", "tracking_number")),
     )
 
 

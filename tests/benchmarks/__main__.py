@@ -58,9 +58,10 @@ def main() -> int:
     parser.add_argument("--webhook-deliveries", type=int, default=15_000, help="signed deliveries a round (webhooks)")
     parser.add_argument("--mapping-rows", type=int, default=100_000, help="variants for the bulk mapping figures")
     parser.add_argument("--postback-events", type=int, default=10_000, help="events for the postback figure")
+    parser.add_argument("--list-orders", type=int, default=1_000_000, help="orders for the order list figure")
     parser.add_argument(
         "--only",
-        choices=["access", "orders", "dispatch", "webhooks", "mapping", "postbacks"],
+        choices=["access", "orders", "dispatch", "webhooks", "mapping", "postbacks", "order_list"],
         help="run one section",
     )
     args = parser.parse_args()
@@ -79,6 +80,7 @@ def main() -> int:
             "webhooks": run_webhooks,
             "mapping": run_mapping_bulk,
             "postbacks": run_postbacks,
+            "order_list": run_order_list,
         }
         for name, section in sections.items():
             if args.only in (None, name):
@@ -251,6 +253,13 @@ def run_postbacks(args: argparse.Namespace) -> None:
     from tests.benchmarks import postbacks
 
     postbacks.run(args)
+
+
+def run_order_list(args: argparse.Namespace) -> None:
+    """Issue 5: the staff order list over 1,000,000 orders against 1,000, and the guardian-scoped portal list."""
+    from tests.benchmarks import order_list
+
+    order_list.run(args)
 
 
 if __name__ == "__main__":
