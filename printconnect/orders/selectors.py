@@ -65,7 +65,11 @@ def hold_cause_counts(*, store: Store, causes: Iterable[tuple[str, str]]) -> dic
 
 def held_orders_for_store(*, store: Store) -> QuerySet[Order]:
     """The store's orders on hold, oldest first (the first to fix); hold_detail says what holds each."""
-    return Order.objects.filter(store=store, status=Order.Status.ON_HOLD).order_by("placed_at", "pk")
+    return (
+        Order.objects.filter(store=store, status=Order.Status.ON_HOLD)
+        .order_by("placed_at", "pk")
+        .prefetch_related("items__print_files")
+    )
 
 
 def store_shipping_methods_seen(*, store: Store) -> list[StoreShippingMethod]:
