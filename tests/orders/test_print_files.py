@@ -3,11 +3,13 @@ missing file holds its order until a replacement passes."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import threading
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -18,9 +20,10 @@ from pypdf import PdfWriter
 from printconnect.core.exceptions import ApplicationError
 from printconnect.core.permissions import Role
 from printconnect.integrations.models import IntegrationEvent
+from printconnect.orders import print_checks
 from printconnect.orders.models import Order, OrderStatusChange, PrintFile
 from printconnect.orders.printfiles import RetryLaterError, print_file_download, print_file_replace
-from printconnect.orders.services import order_intake
+from printconnect.orders.services import order_intake, orders_intake_batch
 from tests.factories.clients import ClientFactory
 from tests.factories.core import PASSWORD, StaffFactory
 from tests.factories.orders import (
@@ -86,7 +89,9 @@ class FileServer:
                 if path == "/big.pdf":  # no length: the limit must hold while streaming
                     self.send_header("Connection", "close")
                     self.end_headers()
-                    self.wfile.write(body)
+                    # The client stops reading at the limit and hangs up: what the test wants.
+                    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                        self.wfile.write(body)
                     return
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -336,3 +341,35 @@ def test_replace_file_form_on_the_portal_and_staff_download(client, store, downl
     client.force_login(staff)
     response = client.get(reverse("staff_orders:print_file_download", kwargs={"pk": print_file.pk}))
     assert response.status_code == 200 and b"".join(response.streaming_content) == BOOKLET
+
+
+def test_the_feed_batch_path_creates_and_queues_the_files_of_its_orders(store, files_server, downloads, run_on_commit):
+    (variant,) = store_product(store, "b1").values()
+    variant_map(variant, catalog_product(specs={"format": "A4"}), design_file_url=files_server.url("/photo.png"))
+    with run_on_commit():
+        results = orders_intake_batch(store=store, orders=[order_data(f"b-{n}", line(product="b1")) for n in range(3)])
+    assert [r.order.status for r in results] == [S.RECEIVED] * 3
+    assert list(PrintFile.objects.values_list("status", flat=True)) == [F.OK] * 3
+
+
+@pytest.mark.parametrize(
+    ("spec", "size", "differs"),
+    [
+        ("A4", (210, 297), False),
+        ("A4", (297, 210), False),  # landscape
+        ("A4", (216, 303), False),  # 3 mm bleed
+        ("A4", (220, 297), True),
+        ("85x55 mm", (85, 55), False),
+        ("40x60 cm", (400, 600), False),
+        ("40x60 cm", (40, 60), True),
+        ("custom", (1, 1), False),  # names no size: nothing to compare
+    ],
+)
+def test_page_sizes_are_compared_with_the_products_format(spec, size, differs):
+    facts = print_checks.PdfFacts(1, Decimal(size[0]), Decimal(size[1]))
+    assert bool(print_checks.pdf_against_specs(facts, {"format": spec})) is differs
+
+
+def test_a_server_claiming_another_accepted_type_is_refused():
+    with pytest.raises(print_checks.FileCheckError, match="is sent as image/png but its content is application/pdf"):
+        print_checks.content_type_of(head=b"%PDF-1.7", declared="image/png", name="x.png")
