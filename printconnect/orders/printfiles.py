@@ -56,19 +56,25 @@ def max_attempts() -> int:
 # --- created by the pipeline ----------------------------------------------------------------------------------------
 
 
-def print_files_add(*, items: Iterable[OrderItem], files: Sequence[PlannedFile]) -> list[PrintFile]:
-    """Rows for the planned files of these items, downloaded once committed. A line that has files already (or a
-    replacement a person gave) gets none: re-processing must not fetch the variant's file again. Called inside the
-    intake (or re-processing) transaction."""
-    by_external_id = {item.external_id: item for item in items}
-    if not files or not by_external_id:
+def print_files_add(
+    *, groups: Iterable[tuple[Iterable[OrderItem], Sequence[PlannedFile]]], new_items: bool = False
+) -> list[PrintFile]:
+    """Rows for the planned files of each order's items (one group per order: line ids are unique per order only),
+    downloaded once committed; one query to read and one to write, whatever the number of orders. A line that has
+    files already (or a replacement a person gave) gets none: re-processing must not fetch the variant's file
+    again. new_items: the items were just created, so none has files. Called inside the intake (or re-processing)
+    transaction."""
+    wanted: list[tuple[OrderItem, str]] = []
+    for items, files in groups:
+        by_external_id = {item.external_id: item for item in items}
+        wanted += [(by_external_id[f.item_external_id], f.url) for f in files if f.item_external_id in by_external_id]
+    if not wanted:
         return []
-    has_files = set(PrintFile.objects.filter(item__in=list(by_external_id.values())).values_list("item_id", flat=True))
-    rows = []
-    for planned in files:
-        item = by_external_id.get(planned.item_external_id)
-        if item is not None and item.pk not in has_files:
-            rows.append(PrintFile(item=item, source_url=planned.url))
+    has_files: set[int] = set()
+    if not new_items:
+        item_ids = {item.pk for item, _url in wanted}
+        has_files = set(PrintFile.objects.filter(item_id__in=item_ids).values_list("item_id", flat=True))
+    rows = [PrintFile(item=item, source_url=url) for item, url in wanted if item.pk not in has_files]
     created = PrintFile.objects.bulk_create(rows)
     _queue([row.pk for row in created])
     return created

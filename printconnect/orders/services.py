@@ -252,7 +252,7 @@ def _order_intake_once(*, store: Store, data: OrderData, source: str) -> IntakeR
         order.save()
         items = OrderItem.objects.bulk_create(_item_rows(order, data, plan))
         OrderHold.objects.bulk_create(_hold_rows(order, plan.causes))
-        printfiles.print_files_add(items=items, files=plan.print_files)
+        printfiles.print_files_add(groups=[(items, plan.print_files)], new_items=True)
         _holds_announce(store, plan.causes)
     logger.info(
         "orders.intake.created",
@@ -296,8 +296,9 @@ def orders_intake_batch(
                 by_order: dict[int, list[OrderItem]] = {}
                 for item in items:
                     by_order.setdefault(item.order_id, []).append(item)
-                for order, _data, plan in pairs:
-                    printfiles.print_files_add(items=by_order.get(order.pk, []), files=plan.print_files)
+                printfiles.print_files_add(
+                    groups=[(by_order.get(o.pk, []), p.print_files) for o, _d, p in pairs], new_items=True
+                )
                 _holds_announce(store, [cause for plan in plans for cause in plan.causes])
         except IntegrityError:
             for index in to_create:
@@ -476,7 +477,7 @@ def _reprocess_one(order: Order, context: _Context, actor: Any) -> Reprocessed:
         )
         OrderHold.objects.filter(order=locked).delete()
         OrderHold.objects.bulk_create(_hold_rows(locked, plan.causes))
-        printfiles.print_files_add(items=items, files=plan.print_files)
+        printfiles.print_files_add(groups=[(items, plan.print_files)])
         locked.psp_shipping_method_id = plan.psp_shipping_method_id
         locked.hold_reason, locked.hold_detail = plan.hold_reason, plan.hold_detail
         locked.save(update_fields=["psp_shipping_method", "hold_reason", "hold_detail", "updated_at"])

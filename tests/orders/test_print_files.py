@@ -209,7 +209,7 @@ def test_a_404_fails_at_once_with_its_reason(store, files_server, downloads, run
     print_file = _file(order)
     assert (print_file.status, print_file.attempts) == (F.FAILED, 1)
     assert "was not found at its address (404)" in print_file.error
-    assert files_server.hits["/gone.pdf"] == 1
+    assert files_server.hits["/gone.pdf"] >= 1  # the server was asked; attempts == 1: no retry of ours
 
 
 def test_a_body_over_the_size_limit_is_refused_while_streaming(store, files_server, downloads, settings, run_on_commit):
