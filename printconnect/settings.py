@@ -152,6 +152,13 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 # sandbox and the tests run on loopback.
 OUTBOUND_ALLOW_PRIVATE = env.bool("OUTBOUND_ALLOW_PRIVATE", default=False)
 
+# Print files (orders.printfiles): the largest file downloaded or uploaded, and how many times a download that met
+# a 5xx or a timeout is tried before the file is marked failed (and its order held).
+# Off: print file rows are made but not downloaded (the test suite, a copy of production data).
+PRINT_FILE_DOWNLOADS = env.bool("PRINT_FILE_DOWNLOADS", default=True)
+PRINT_FILE_MAX_BYTES = env.int("PRINT_FILE_MAX_BYTES", default=500 * 1024 * 1024)
+PRINT_FILE_MAX_ATTEMPTS = env.int("PRINT_FILE_MAX_ATTEMPTS", default=5)
+
 # A running feed run whose heartbeat (moved after every page) is older than this is taken as abandoned by a dead
 # worker; the next trigger resumes from its cursor. Well above the slowest page with its HTTP retries.
 FEED_RUN_STALE_AFTER_SECONDS = env.int("FEED_RUN_STALE_AFTER_SECONDS", default=15 * 60)

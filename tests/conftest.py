@@ -79,6 +79,7 @@ def _test_settings(settings: Any) -> Iterator[None]:
     from django.core.cache import cache
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PRINT_FILE_DOWNLOADS = False  # print file tests switch it on, with their own server on loopback
     settings.WEBHOOK_QUEUE_EVERY_SECONDS = 0  # each stored webhook delivery is queued at once (eager tasks)
     cache.clear()  # rate-limit counters must not leak from one test to the next
     yield

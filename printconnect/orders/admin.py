@@ -7,6 +7,7 @@ from printconnect.orders.models import (
     OrderItem,
     OrderStatusChange,
     OutboxEvent,
+    PrintFile,
     Shipment,
     ShipmentItem,
     StoreOrderSettings,
@@ -116,3 +117,19 @@ class CarrierRuleAdmin(admin.ModelAdmin):
     list_filter = ["carrier"]
     search_fields = ["store__name", "pattern"]
     list_select_related = ["store", "carrier"]
+
+
+@admin.register(PrintFile)
+class PrintFileAdmin(admin.ModelAdmin):
+    """Read-only: files change through downloads and "Replace file" (orders.printfiles), which hold and release."""
+
+    list_display = ["pk", "item", "status", "content_type", "size", "page_count", "attempts", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["item__order__number", "source_url", "sha256"]
+    list_select_related = ["item"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False

@@ -119,3 +119,16 @@ class ActivationDateForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
         help_text="Only orders placed on or after this moment are imported. Empty: every open order is imported.",
     )
+
+
+class PrintFileReplaceForm(forms.Form):
+    """ "Replace file" on a held order's line: the new file's address, or the file itself."""
+
+    url = forms.URLField(required=False, max_length=2000, label="New file's address (URL)", assume_scheme="https")
+    upload = forms.FileField(required=False, label="or upload the file")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if bool(cleaned.get("url")) == bool(cleaned.get("upload")):
+            raise forms.ValidationError("Give either the new file's address or a file to upload.")
+        return cleaned

@@ -203,10 +203,28 @@ def plan_order(
         if plan.kind == Kind.PRINTABLE:
             urls = [plan.design_file_url] if plan.design_file_url else list(getattr(line, "print_file_urls", ()))
             files += [PrintFile(line.external_id, url) for url in urls if url]
+            if not any(urls):
+                missing = _missing_file(line, variants.get(variant_key(line)))
+                causes.setdefault((missing.reason, missing.key), missing)
     method_id, cause = _plan_shipping(shipping_method, rules, shipping)
     if cause is not None:
         causes[(cause.reason, cause.key)] = cause
     return OrderPlan(tuple(plans), method_id, tuple(causes.values()), tuple(files))
+
+
+MISSING_FILE_PREFIX = "missing:"
+
+
+def _missing_file(line: Line, variant: VariantInfo | None) -> HoldCause:
+    """A printed line with neither a design file on its variant nor a print file from the store."""
+    return HoldCause(
+        HoldReason.PRINT_FILE,
+        f"{MISSING_FILE_PREFIX}{variant_key(line)}",
+        f"Line {_line_label(line, variant)} is printed but has no print file: its variant has no design file and the "
+        "store sent none with the order",
+        "Set the variant's design file in the store's Products tab, or give the order's line a file on the store's "
+        "Held orders page.",
+    )
 
 
 def _line_label(line: Line, variant: VariantInfo | None) -> str:

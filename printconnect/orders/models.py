@@ -288,3 +288,43 @@ class OrderHold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()}: {self.key} ({self.order})"
+
+
+class PrintFile(TimeStampedModel):
+    """One print file an order line needs (the variant's design file, or a file the store sent with the line),
+    downloaded to our storage and checked against the catalog product's print specs before production."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for download"
+        DOWNLOADING = "downloading", "Downloading"
+        OK = "ok", "Checked, fine"
+        FAILED = "failed", "Download failed"
+        MISMATCH = "mismatch", "Does not match the product"
+
+    item = models.ForeignKey(OrderItem, on_delete=models.CASCADE, related_name="print_files")
+    # Empty for a file a person uploaded as a replacement.
+    source_url = models.URLField(max_length=2000, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(upload_to="print-files/%Y/%m/", max_length=300, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=50, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    page_count = models.PositiveIntegerField(null=True, blank=True)
+    page_width_mm = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True)
+    page_height_mm = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True)
+    # What the check found, for people: "24 pages, 210 x 297 mm: matches A4, 24 pages".
+    check_result = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["item", "pk"]
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return f"Print file {self.pk} of {self.item} ({self.status})"
+
+    @property
+    def is_bad(self) -> bool:
+        return self.status in (self.Status.FAILED, self.Status.MISMATCH)

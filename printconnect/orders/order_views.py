@@ -138,6 +138,7 @@ def _detail_page(request: HttpRequest, side: _Side, order: Order, can_change: bo
         "can_ship": can_change and order.status not in _NOT_SHIPPABLE,
         "list_url": side.url("order_list"),
         "reprocess_url": side.url("order_reprocess", order.pk),
+        "download_url_name": f"{side.ns}:print_file_download",
     }
     return render(request, "orders/order_detail.html", context)
 

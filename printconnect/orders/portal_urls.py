@@ -13,4 +13,6 @@ urlpatterns = [
     path("stores/<int:pk>/shipping/", views.store_shipping, name="store_shipping"),
     path("stores/<int:pk>/held-orders/", views.store_held_orders, name="store_held_orders"),
     path("orders/<int:pk>/reprocess/", views.order_reprocess, name="order_reprocess"),
+    path("order-items/<int:pk>/print-file/", views.order_item_print_file, name="order_item_print_file"),
+    path("print-files/<int:pk>/download/", views.print_file_download, name="print_file_download"),
 ]

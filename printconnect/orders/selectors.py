@@ -16,6 +16,7 @@ from printconnect.orders.models import (
     OrderItem,
     OrderStatusChange,
     OutboxEvent,
+    PrintFile,
     Shipment,
     StoreOrderSettings,
     StoreShippingMethod,
@@ -80,7 +81,11 @@ def hold_cause_counts(*, store: Store, causes: Iterable[tuple[str, str]]) -> dic
 
 def held_orders_for_store(*, store: Store) -> QuerySet[Order]:
     """The store's orders on hold, oldest first (the first to fix); hold_detail says what holds each."""
-    return Order.objects.filter(store=store, status=Order.Status.ON_HOLD).order_by("placed_at", "pk")
+    return (
+        Order.objects.filter(store=store, status=Order.Status.ON_HOLD)
+        .order_by("placed_at", "pk")
+        .prefetch_related("items__print_files")
+    )
 
 
 def store_shipping_methods_seen(*, store: Store) -> list[StoreShippingMethod]:
@@ -232,7 +237,12 @@ def order_for_page(*, orders: QuerySet[Order], pk: int) -> Order:
     """One order with everything its page shows, in a fixed number of queries; 404 outside `orders`."""
     return get_object_or_404(
         orders.select_related("store", "client", "psp_shipping_method").prefetch_related(
-            Prefetch("items", queryset=OrderItem.objects.select_related("catalog_product").order_by("pk")),
+            Prefetch(
+                "items",
+                queryset=OrderItem.objects.select_related("catalog_product")
+                .prefetch_related(Prefetch("print_files", queryset=PrintFile.objects.order_by("pk")))
+                .order_by("pk"),
+            ),
             Prefetch(
                 "shipments",
                 queryset=Shipment.objects.select_related("carrier")

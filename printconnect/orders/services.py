@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from printconnect.catalog.models import Carrier, ShippingMethod, StoreVariant
 from printconnect.core.exceptions import ApplicationError
-from printconnect.orders import intake, workflow
+from printconnect.orders import intake, printfiles, workflow
 from printconnect.orders.intake import HoldCause, OrderPlan, PrintFile, ShippingInfo, StoreRules, VariantInfo, Verdict
 from printconnect.orders.models import (
     CarrierRule,
@@ -250,8 +250,9 @@ def _order_intake_once(*, store: Store, data: OrderData, source: str) -> IntakeR
         plan = _plan_new(data, context)
         order = _order_row(store, data, plan, now)
         order.save()
-        OrderItem.objects.bulk_create(_item_rows(order, data, plan))
+        items = OrderItem.objects.bulk_create(_item_rows(order, data, plan))
         OrderHold.objects.bulk_create(_hold_rows(order, plan.causes))
+        printfiles.print_files_add(groups=[(items, plan.print_files)], new_items=True)
         _holds_announce(store, plan.causes)
     logger.info(
         "orders.intake.created",
@@ -290,8 +291,14 @@ def orders_intake_batch(
                     [_order_row(store, data, plan, now) for data, plan in zip(datas, plans, strict=True)]
                 )
                 pairs = list(zip(created, datas, plans, strict=True))
-                OrderItem.objects.bulk_create([i for o, d, p in pairs for i in _item_rows(o, d, p)])
+                items = OrderItem.objects.bulk_create([i for o, d, p in pairs for i in _item_rows(o, d, p)])
                 OrderHold.objects.bulk_create([h for o, _d, p in pairs for h in _hold_rows(o, p.causes)])
+                by_order: dict[int, list[OrderItem]] = {}
+                for item in items:
+                    by_order.setdefault(item.order_id, []).append(item)
+                printfiles.print_files_add(
+                    groups=[(by_order.get(o.pk, []), p.print_files) for o, _d, p in pairs], new_items=True
+                )
                 _holds_announce(store, [cause for plan in plans for cause in plan.causes])
         except IntegrityError:
             for index in to_create:
@@ -433,7 +440,9 @@ def orders_reprocess(*, store: Store, order_ids: Iterable[int], actor: Any = Non
 
 def _reprocess_chunk(store: Store, ids: list[int], actor: Any) -> Reprocessed:
     orders = list(
-        Order.objects.filter(store=store, pk__in=ids, status=Order.Status.ON_HOLD).prefetch_related("items", "holds")
+        Order.objects.filter(store=store, pk__in=ids, status=Order.Status.ON_HOLD).prefetch_related(
+            "items__print_files", "holds"
+        )
     )
     if not orders:
         return Reprocessed(skipped=len(ids))
@@ -459,6 +468,7 @@ def _reprocess_one(order: Order, context: _Context, actor: Any) -> Reprocessed:
         before = [HoldCause(h.reason, h.key, "", "") for h in order.holds.all()]
         was = locked.get_hold_reason_display().lower()
         plan = _plan(items, [item.store_product_type for item in items], locked.shipping_method, context)
+        plan = _with_print_files(plan, items, {cause.key for cause in before if cause.reason == HoldReasons.PRINT_FILE})
         for item, mapped in zip(items, plan.lines, strict=True):
             item.store_variant_id, item.catalog_product_id = mapped.store_variant_id, mapped.catalog_product_id
             item.kind, item.design_file_url, item.print_specs = mapped.kind, mapped.design_file_url, mapped.print_specs
@@ -467,6 +477,7 @@ def _reprocess_one(order: Order, context: _Context, actor: Any) -> Reprocessed:
         )
         OrderHold.objects.filter(order=locked).delete()
         OrderHold.objects.bulk_create(_hold_rows(locked, plan.causes))
+        printfiles.print_files_add(groups=[(items, plan.print_files)])
         locked.psp_shipping_method_id = plan.psp_shipping_method_id
         locked.hold_reason, locked.hold_detail = plan.hold_reason, plan.hold_detail
         locked.save(update_fields=["psp_shipping_method", "hold_reason", "hold_detail", "updated_at"])
@@ -481,6 +492,30 @@ def _reprocess_one(order: Order, context: _Context, actor: Any) -> Reprocessed:
         _holds_announce(locked.store, [*before, *plan.causes])
     order.status, order.hold_reason, order.hold_detail = locked.status, locked.hold_reason, locked.hold_detail
     return Reprocessed(still_held=1) if plan.held else Reprocessed(released=1)
+
+
+HoldReasons = Order.HoldReason
+
+
+def _with_print_files(plan: OrderPlan, items: list[OrderItem], held_keys: set[str]) -> OrderPlan:
+    """The plan's causes with what the order's print files hold it for: a line with a file row is not "missing a
+    file" (a replacement was given), while a bad file, or a replacement not checked yet, still holds."""
+    with_files = printfiles.items_with_files(items)
+    causes = [
+        cause
+        for cause in plan.causes
+        if not (
+            cause.reason == HoldReasons.PRINT_FILE
+            and cause.key.startswith(intake.MISSING_FILE_PREFIX)
+            and cause.key.removeprefix(intake.MISSING_FILE_PREFIX) in with_files
+        )
+    ]
+    causes += printfiles.print_file_causes(items=items, held_keys=held_keys)
+    return replace(plan, causes=tuple(causes))
+
+
+def holds_announce(store: Store, causes: Iterable[HoldCause]) -> None:
+    _holds_announce(store, causes)
 
 
 def order_reprocess(*, order: Order, actor: Any) -> Order:

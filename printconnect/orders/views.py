@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -18,9 +18,15 @@ from printconnect.core import permissions as perms
 from printconnect.core.exceptions import ApplicationError
 from printconnect.core.forms import add_application_error
 from printconnect.core.views import redirect_to_next
-from printconnect.orders import selectors, services
-from printconnect.orders.forms import ActivationDateForm, CarrierRulesForm, IntakeRulesForm, ShippingMethodsForm
-from printconnect.orders.models import Order
+from printconnect.orders import printfiles, selectors, services
+from printconnect.orders.forms import (
+    ActivationDateForm,
+    CarrierRulesForm,
+    IntakeRulesForm,
+    PrintFileReplaceForm,
+    ShippingMethodsForm,
+)
+from printconnect.orders.models import Order, OrderItem, PrintFile
 from printconnect.storefronts.models import Store
 from printconnect.storefronts.selectors import stores_for_user
 from printconnect.storefronts.services import store_activation_date_set
@@ -186,6 +192,8 @@ def store_held_orders(request: HttpRequest, pk: int) -> HttpResponse:
         "can_reprocess": _has(request, perms.CHANGE_STORE_ORDERS, store),
         "can_view_store": _has(request, perms.VIEW_STORE, store),
         "reprocess_url_name": "portal:order_reprocess",
+        "replace_url_name": "portal:order_item_print_file",
+        "download_url_name": "portal:print_file_download",
     }
     return render(request, "portal/orders/held_orders.html", context)
 
@@ -235,4 +243,77 @@ def staff_store_shipping(request: HttpRequest, pk: int) -> HttpResponse:
 def staff_order_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(Order.objects.select_related("store"), pk=pk)
     _reprocess(request, order)
+    return redirect_to_next(request, inside="/staff/", fallback="staff:client_list")
+
+
+# --- print files -----------------------------------------------------------------------------------------------
+
+
+def _print_file_response(print_file: PrintFile) -> FileResponse:
+    if not print_file.file:
+        raise Http404("This print file has not been stored (yet).")
+    name = print_file.original_name or "print-file"
+    return FileResponse(
+        print_file.file.open("rb"), as_attachment=True, filename=name, content_type=print_file.content_type or None
+    )
+
+
+def _replace(request: HttpRequest, item: OrderItem) -> None:
+    form = PrintFileReplaceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+        return
+    try:
+        print_file = printfiles.print_file_replace(
+            item=item, actor=request.user, url=form.cleaned_data["url"], upload=form.cleaned_data["upload"]
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return
+    order = item.order
+    order.refresh_from_db()
+    if print_file.is_bad:
+        messages.error(request, f"The new file was not accepted: {print_file.error}")
+    elif order.status != Order.Status.ON_HOLD:
+        messages.success(request, f"The new file passed its checks: order {order.number} is released.")
+    elif print_file.status == PrintFile.Status.OK:
+        messages.warning(
+            request, f"The new file passed its checks; order {order.number} is still held: {order.hold_detail}"
+        )
+    else:
+        messages.info(request, "The new file is being downloaded and checked; the order is released once it passes.")
+
+
+def _portal_orders_stores(request: HttpRequest) -> Any:
+    return stores_for_user(user=request.user, perm=perms.VIEW_STORE_ORDERS).filter(client=request.client)
+
+
+@portal_member_required
+def print_file_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """A stored print file, for those who may see the store's orders."""
+    files = PrintFile.objects.filter(item__order__store__in=_portal_orders_stores(request))
+    return _print_file_response(get_object_or_404(files, pk=pk))
+
+
+@portal_member_required
+@require_POST
+def order_item_print_file(request: HttpRequest, pk: int) -> HttpResponse:
+    items = OrderItem.objects.select_related("order__store").filter(order__store__in=_portal_orders_stores(request))
+    item = get_object_or_404(items, pk=pk)
+    if not _has(request, perms.CHANGE_STORE_ORDERS, item.order.store):
+        raise PermissionDenied("Your role lets you see this store's orders, not change their files.")
+    _replace(request, item)
+    return redirect_to_next(request, inside="/portal/", fallback="portal:dashboard")
+
+
+@staff_required
+def staff_print_file_download(request: HttpRequest, pk: int) -> HttpResponse:
+    return _print_file_response(get_object_or_404(PrintFile, pk=pk))
+
+
+@staff_required
+@require_POST
+def staff_order_item_print_file(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(OrderItem.objects.select_related("order__store"), pk=pk)
+    _replace(request, item)
     return redirect_to_next(request, inside="/staff/", fallback="staff:client_list")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import get_resolver, reverse
 
 from printconnect.catalog.models import MappingImport, StoreProduct, StoreVariant
@@ -19,13 +20,21 @@ from printconnect.clients.services import invitation_create
 from printconnect.core.permissions import Role
 from printconnect.integrations.models import IntegrationEvent, OutboxDelivery, PostbackSubscription
 from printconnect.integrations.services import event_record, outbox_fanout
-from printconnect.orders.models import Order, OrderStatusChange, Shipment, StoreOrderSettings, StoreShippingMethod
+from printconnect.orders.models import (
+    Order,
+    OrderStatusChange,
+    PrintFile,
+    Shipment,
+    StoreOrderSettings,
+    StoreShippingMethod,
+)
+from printconnect.orders.printfiles import print_file_replace
 from printconnect.orders.services import order_intake, order_status_change
 from printconnect.storefronts.models import Store
 from printconnect.storefronts.services import store_create_connected
 from tests.factories.clients import ClientFactory
 from tests.factories.core import PASSWORD, StaffFactory
-from tests.factories.orders import order_data, received_order
+from tests.factories.orders import catalog_product, line, order_data, received_order, store_product, variant_map
 from tests.factories.storefronts import make_member, make_store
 
 ROLES = (Role.ADMIN, Role.STORE_MANAGER, Role.ORDER_MANAGER, Role.READ_ONLY)
@@ -93,6 +102,10 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, int, int, int]]] = {
     ("order_detail", "GET"): {"A": (200, 404, 200, 200), "B": (404, 404, 404, 404)},
     ("order_status", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
     ("order_shipment_add", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
+    # Print files: downloaded by those who see the store's orders, replaced by those who may change them. The POST
+    # carries no file: an allowed role is sent back with the form's message.
+    ("print_file_download", "GET"): {"A": (200, 404, 200, 200), "B": (404, 404, 404, 404)},
+    ("order_item_print_file", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
     # Postbacks: client Admins only. Empty POSTs get the form back with its errors (200); rotating shows the new
     # secret once (200); redelivering sends and goes back to the log (302).
     ("postback_list", "GET"): {"A": (200, 403, 403, 403)},
@@ -135,6 +148,8 @@ OBJECT_KIND = {
     "order_detail": "order",
     "order_status": "order",
     "order_shipment_add": "order",
+    "print_file_download": "print_file",
+    "order_item_print_file": "held_item",
     "postback_edit": "postback",
     "postback_rotate": "postback",
     "postback_delete": "postback",
@@ -191,6 +206,7 @@ def _world() -> World:
     objects["A"]["held_order"], objects["B"]["held_order"] = _held_order(a1), _held_order(b1)
     for target, store in {"A": a1, "B": b1}.items():
         objects[target]["order"] = received_order(store, ("o1", 1), external_id=f"o-{store.pk}", number="O1").pk
+        objects[target]["held_item"], objects[target]["print_file"] = _held_item_with_file(store)
     for target, (client, store) in {"A": (a, a1), "B": (b, b1)}.items():
         objects[target]["postback"], objects[target]["delivery"] = _postback(client, store)
     for target, (shop, user) in {"A": (a_shop, users[Role.ADMIN]), "B": (b_shop, None)}.items():
@@ -231,6 +247,18 @@ def _held_order(store: Store) -> int:
     return result.order.pk
 
 
+def _held_item_with_file(store: Store) -> tuple[int, int]:
+    """A printed line of a held order (unknown shipping method) with a stored print file it was given."""
+    (variant,) = store_product(store, "pf-1").values()
+    variant_map(variant, catalog_product(), design_file_url="")
+    data = order_data(f"pf-{store.pk}", line(product="pf-1"), shipping_method="Express")
+    item = order_intake(store=store, data=data).order.items.get()
+    png = SimpleUploadedFile("art.png", b"\x89PNG\r\n\x1a\n" + bytes(64), content_type="image/png")
+    print_file = print_file_replace(item=item, actor=None, upload=png)
+    assert print_file.status == PrintFile.Status.OK and item.order.status == Order.Status.ON_HOLD
+    return item.pk, print_file.pk
+
+
 def _snapshot() -> tuple:
     return (
         sorted(Store.objects.values_list("pk", "name", "base_url", "credentials_encrypted")),
@@ -251,6 +279,7 @@ def _snapshot() -> tuple:
         sorted(PostbackSubscription.objects.values_list("pk", "url", "secret", "active")),
         sorted(OutboxDelivery.objects.values_list("pk", "status", "attempts")),
         sorted(Shipment.objects.values_list("pk", "order", "tracking_number")),
+        sorted(PrintFile.objects.values_list("pk", "status", "source_url", "sha256")),
     )
 
 

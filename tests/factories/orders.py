@@ -69,7 +69,10 @@ def store_product(
 
 def variant_map(variant: StoreVariant, product: CatalogProduct, **fields: Any) -> StoreVariant:
     """Connect a variant to a catalog product the way the catalog's mapping does (the row, then the announcement
-    is the test's business: call variant_mappings_announce to release held orders)."""
+    is the test's business: call variant_mappings_announce to release held orders). A printed product gets a design
+    file unless the test says otherwise: a printed line without a print file holds its order."""
+    if product.kind == CatalogProduct.Kind.PRINTABLE:
+        fields.setdefault("design_file_url", "https://files.example/design.pdf")
     StoreVariant.objects.filter(pk=variant.pk).update(catalog_product=product, **fields)
     variant.refresh_from_db()
     return variant

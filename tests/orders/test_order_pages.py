@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from printconnect.core.permissions import Role
-from printconnect.orders.models import Order, OrderStatusChange, OutboxEvent, Shipment
+from printconnect.orders.models import Order, OrderStatusChange, OutboxEvent, PrintFile, Shipment
 from printconnect.orders.selectors import OrderFilters, orders_filtered, orders_page
 from printconnect.orders.services import order_intake, order_status_change
 from tests.factories.clients import ClientFactory
@@ -219,6 +219,13 @@ def test_order_page_shows_items_addresses_shipping_history_and_events(staff_clie
     assert str(item.catalog_product) in body and item.get_kind_display() in body
     assert "Flat rate" in body and str(order.psp_shipping_method) in body
     assert "Started" in body and "Order status changed" in body
+    # The line's print file with its facts, as the download task recorded them.
+    print_file = item.print_files.get()
+    PrintFile.objects.filter(pk=print_file.pk).update(
+        status="ok", size=2048, content_type="application/pdf", sha256="ab" * 32, page_count=24
+    )
+    body = staff_client.get(reverse("staff_orders:order_detail", args=[order.pk])).content.decode()
+    assert 'data-testid="print-file" data-status="ok"' in body and "ab" * 32 in body and "24 pages" in body
     # Only the statuses the flow allows next are offered.
     status_form = body.split('data-testid="status-form"')[1].split("</form>")[0]
     assert 'value="printed"' in status_form and 'value="shipped"' not in status_form

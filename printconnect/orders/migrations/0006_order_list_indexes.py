@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('catalog', '0004_codes_unique_in_any_case'),
         ('clients', '0002_initial'),
-        ('orders', '0004_order_holds'),
+        ('orders', '0005_print_files'),
         ('storefronts', '0002_store_connection'),
     ]
 
