@@ -222,7 +222,7 @@ def _postback(client, store) -> tuple[int, int]:
     order = received_order(store, ("m1", 1), external_id="m1", number="M1")
     order_status_change(order=order, to_status=Order.Status.IN_PRODUCTION, source="staff")
     outbox_fanout()
-    delivery = OutboxDelivery.objects.get(subscription=subscription)
+    delivery = OutboxDelivery.objects.get(subscription=subscription, order=order)
     return subscription.pk, delivery.pk
 
 
