@@ -5,6 +5,7 @@ from printconnect.orders.models import (
     Order,
     OrderHold,
     OrderItem,
+    OrderSourceChange,
     OrderStatusChange,
     OutboxEvent,
     PrintFile,
@@ -127,6 +128,24 @@ class PrintFileAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["item__order__number", "source_url", "sha256"]
     list_select_related = ["item"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(OrderSourceChange)
+class OrderSourceChangeAdmin(admin.ModelAdmin):
+    """Read-only: decided on the order page ("Accept the store's changes" / "Keep as imported"), which holds and
+    releases the order."""
+
+    list_display = ["pk", "order", "status", "production_started", "detected_at", "decided_by", "decided_at"]
+    list_filter = ["status", "production_started"]
+    search_fields = ["order__number", "order__external_id"]
+    list_select_related = ["order", "order__store", "decided_by"]
+    date_hierarchy = "detected_at"
 
     def has_add_permission(self, request: object) -> bool:
         return False

@@ -56,6 +56,9 @@ class Order(TimeStampedModel):
     # A test order ("Send test order"): runs the whole pipeline, never goes out to the store, can be deleted.
     is_test = models.BooleanField(default=False)
     synced_at = models.DateTimeField()
+    # When the store last changed the order, as it said when we last read it: a later change in the store (its
+    # lines, address...) makes the feeds read the whole order again, to see what changed (orders.source_changes).
+    store_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-placed_at", "-pk"]
@@ -328,3 +331,35 @@ class PrintFile(TimeStampedModel):
     @property
     def is_bad(self) -> bool:
         return self.status in (self.Status.FAILED, self.Status.MISMATCH)
+
+
+class OrderSourceChange(TimeStampedModel):
+    """The store changed an order after it was imported here (its lines, address, customer or shipping method):
+    what differs, and what a person decided. Before production the order is held until then."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a decision"
+        ACCEPTED = "accepted", "Accepted: the order follows the store"
+        KEPT = "kept", "Kept as imported"
+        SUPERSEDED = "superseded", "Replaced by a later change in the store, or undone there"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="source_changes")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    # Rows for people: [{"what": "Line Poster A3 (SKU P-A3): quantity", "was": "1", "now": "2"}, ...].
+    differences = models.JSONField(default=list)
+    # The order as the store sent it (orders.source_changes.snapshot_from_data): what accepting applies.
+    proposed = models.JSONField(default=dict)
+    detected_at = models.DateTimeField()
+    # Seen after production had started: the order was not held, an Error was raised instead.
+    production_started = models.BooleanField(default=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "-detected_at", "-pk"]
+        indexes = [models.Index(fields=["order", "status"])]
+
+    def __str__(self) -> str:
+        return f"Change in the store of {self.order} ({self.get_status_display()})"

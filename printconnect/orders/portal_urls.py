@@ -10,6 +10,7 @@ urlpatterns = [
     path("orders/<int:pk>/", order_views.order_detail, name="order_detail"),
     path("orders/<int:pk>/status/", order_views.order_status, name="order_status"),
     path("orders/<int:pk>/shipments/add/", order_views.order_shipment_add, name="order_shipment_add"),
+    path("order-changes/<int:pk>/decide/", order_views.order_source_change, name="order_source_change"),
     path("stores/<int:pk>/shipping/", views.store_shipping, name="store_shipping"),
     path("stores/<int:pk>/held-orders/", views.store_held_orders, name="store_held_orders"),
     path("orders/<int:pk>/reprocess/", views.order_reprocess, name="order_reprocess"),

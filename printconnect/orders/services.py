@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from printconnect.catalog.models import Carrier, ShippingMethod, StoreVariant
 from printconnect.core.exceptions import ApplicationError
-from printconnect.orders import intake, printfiles, workflow
+from printconnect.orders import intake, printfiles, source_changes, workflow
 from printconnect.orders.intake import HoldCause, OrderPlan, PrintFile, ShippingInfo, StoreRules, VariantInfo, Verdict
 from printconnect.orders.models import (
     CarrierRule,
@@ -72,6 +72,8 @@ class OrderData:
     shipping_method: str = ""
     # Who ships it: the merchant (the print shop, for this store) or a marketplace (FBA...): StoreOrderSettings'.
     fulfilment_channel: str = StoreOrderSettings.Fulfilment.MERCHANT
+    # When the store last changed it (None when the source does not say): see Order.store_updated_at.
+    updated_at: datetime | None = None
 
 
 class Ingested:
@@ -310,12 +312,17 @@ def orders_intake_batch(
 
 
 def _store_status_sync(order: Order, data: OrderData, now: datetime) -> str:
-    """Status only, for an order already here: items and address never change after import. A cancellation in the
-    store cancels here, unless production has started (CANCEL_REFUSED: the caller raises an Error for a person)."""
+    """For an order already here: the store's status, and what else the store changed. A cancellation in the store
+    cancels here, unless production has started (CANCEL_REFUSED: the caller raises an Error for a person). An edit of
+    its lines, address, customer or shipping method is never applied by itself: it is a change a person decides on
+    (orders.source_changes), holding the order until then if its production has not started."""
     before = order.status
     outcome = _apply_store_status(order, data)
     order.synced_at = now
     fields = ["store_status", "financial_status", "status", "synced_at", "updated_at"]
+    if data.updated_at is not None:
+        order.store_updated_at = data.updated_at
+        fields.append("store_updated_at")
     if order.status == Order.Status.CANCELLED and before == Order.Status.ON_HOLD:
         fields += _holds_clear(order)  # a cancelled order holds nothing any more
     order.save(update_fields=fields)
@@ -323,6 +330,13 @@ def _store_status_sync(order: Order, data: OrderData, now: datetime) -> str:
         _status_change_record(
             order, before, source=OrderStatusChange.Source.STORE, note=f"{data.store_status} in the store", at=now
         )
+    if not data.lines:
+        return outcome  # a status-only notice (no lines to compare): nothing else to see
+    detected = source_changes.source_change_detect(order=order, data=data, now=now)
+    if detected.reprocess:
+        orders_reprocess(store=order.store, order_ids=[order.pk])
+    if detected.written and outcome == Ingested.UNCHANGED:
+        outcome = Ingested.UPDATED
     return outcome
 
 
@@ -369,6 +383,7 @@ def _order_row(store: Store, data: OrderData, plan: OrderPlan, now: datetime) ->
         shipping_address=data.shipping_address,
         shipping_method=data.shipping_method[:200],
         synced_at=now,
+        store_updated_at=data.updated_at,
     )
 
 
@@ -469,6 +484,11 @@ def _reprocess_one(order: Order, context: _Context, actor: Any) -> Reprocessed:
         was = locked.get_hold_reason_display().lower()
         plan = _plan(items, [item.store_product_type for item in items], locked.shipping_method, context)
         plan = _with_print_files(plan, items, {cause.key for cause in before if cause.reason == HoldReasons.PRINT_FILE})
+        if any(cause.reason == HoldReasons.CHANGED_AT_SOURCE for cause in before):
+            # Not re-derived from mappings: it lasts until a person decides on the store's change.
+            change = source_changes.pending_change(locked)
+            if change is not None:
+                plan = replace(plan, causes=(*plan.causes, source_changes.hold_cause(locked, change)))
         for item, mapped in zip(items, plan.lines, strict=True):
             item.store_variant_id, item.catalog_product_id = mapped.store_variant_id, mapped.catalog_product_id
             item.kind, item.design_file_url, item.print_specs = mapped.kind, mapped.design_file_url, mapped.print_specs
@@ -533,16 +553,17 @@ def order_reprocess(*, order: Order, actor: Any) -> Order:
     return order
 
 
-def order_sync_states(*, store: Store, external_ids: list[str]) -> dict[str, tuple[str, str]]:
-    """external id -> (store status, financial status) of the orders already here, in one query."""
+def order_sync_states(*, store: Store, external_ids: list[str]) -> dict[str, tuple[str, str, datetime | None]]:
+    """external id -> (store status, financial status, the store's last change as last read) of the orders already
+    here, in one query."""
     # No ORDER BY: with Order's default ordering SQLite walks the store's (store, placed_at) index, every order of the
     # store for every page; unordered, it looks the ids up in the (store, external_id) unique index.
     rows = (
         Order.objects.filter(store=store, external_id__in=external_ids)
         .order_by()
-        .values_list("external_id", "store_status", "financial_status")
+        .values_list("external_id", "store_status", "financial_status", "store_updated_at")
     )
-    return {external_id: (status, financial) for external_id, status, financial in rows}
+    return {external_id: (status, financial, changed) for external_id, status, financial, changed in rows}
 
 
 def order_status_change(
@@ -569,6 +590,13 @@ def order_status_change(
         change = _status_change_record(locked, before, source=source, actor=actor, note=note.strip(), at=now)
     order.status, order.updated_at = locked.status, locked.updated_at
     return change
+
+
+def status_change_record(
+    order: Order, before: str, *, source: str, at: datetime, actor: Any = None, note: str = ""
+) -> OrderStatusChange:
+    """The history entry and outbox row of a status the caller has just saved (inside its transaction)."""
+    return _status_change_record(order, before, source=source, at=at, actor=actor, note=note)
 
 
 def _status_change_record(

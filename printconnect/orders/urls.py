@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/", order_views.staff_order_detail, name="order_detail"),
     path("<int:pk>/status/", order_views.staff_order_status, name="order_status"),
     path("<int:pk>/shipments/add/", order_views.staff_order_shipment_add, name="order_shipment_add"),
+    path("changes/<int:pk>/decide/", order_views.staff_order_source_change, name="order_source_change"),
     path("stores/<int:pk>/shipping/", views.staff_store_shipping, name="store_shipping"),
     path("<int:pk>/reprocess/", views.staff_order_reprocess, name="order_reprocess"),
     path("items/<int:pk>/print-file/", views.staff_order_item_print_file, name="order_item_print_file"),

@@ -22,6 +22,7 @@ from printconnect.integrations.models import IntegrationEvent, OutboxDelivery, P
 from printconnect.integrations.services import event_record, outbox_fanout
 from printconnect.orders.models import (
     Order,
+    OrderSourceChange,
     OrderStatusChange,
     PrintFile,
     Shipment,
@@ -102,6 +103,8 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, int, int, int]]] = {
     ("order_detail", "GET"): {"A": (200, 404, 200, 200), "B": (404, 404, 404, 404)},
     ("order_status", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
     ("order_shipment_add", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
+    # A change the store made after import: decided by those who may change the store's orders.
+    ("order_source_change", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
     # Print files: downloaded by those who see the store's orders, replaced by those who may change them. The POST
     # carries no file: an allowed role is sent back with the form's message.
     ("print_file_download", "GET"): {"A": (200, 404, 200, 200), "B": (404, 404, 404, 404)},
@@ -148,6 +151,7 @@ OBJECT_KIND = {
     "order_detail": "order",
     "order_status": "order",
     "order_shipment_add": "order",
+    "order_source_change": "source_change",
     "print_file_download": "print_file",
     "order_item_print_file": "held_item",
     "postback_edit": "postback",
@@ -164,6 +168,7 @@ POST_DATA = {
     "member_edit": {"role": Role.ORDER_MANAGER},
     "order_status": {"status": Order.Status.IN_PRODUCTION, "note": "matrix"},
     "order_shipment_add": {"tracking_number": "MATRIX-1"},
+    "order_source_change": {"decision": "keep"},
 }
 
 
@@ -207,6 +212,7 @@ def _world() -> World:
     for target, store in {"A": a1, "B": b1}.items():
         objects[target]["order"] = received_order(store, ("o1", 1), external_id=f"o-{store.pk}", number="O1").pk
         objects[target]["held_item"], objects[target]["print_file"] = _held_item_with_file(store)
+        objects[target]["source_change"] = _source_change(store)
     for target, (client, store) in {"A": (a, a1), "B": (b, b1)}.items():
         objects[target]["postback"], objects[target]["delivery"] = _postback(client, store)
     for target, (shop, user) in {"A": (a_shop, users[Role.ADMIN]), "B": (b_shop, None)}.items():
@@ -238,6 +244,14 @@ def _mapping_import(store: Store, user) -> int:
     row.status = MappingImport.Status.CHECKED
     row.save()
     return row.pk
+
+
+def _source_change(store: Store) -> int:
+    """An order the store changed after import (a quantity), held until someone decides."""
+    order = received_order(store, ("sc1", 1), external_id=f"sc-{store.pk}", number="SC1")
+    edited = line("sc1-0", product="sc1", sku="SKU-sc1", quantity=4)
+    order_intake(store=store, data=order_data(order.external_id, edited, number="SC1"))
+    return OrderSourceChange.objects.get(order=order, status=OrderSourceChange.Status.PENDING).pk
 
 
 def _held_order(store: Store) -> int:
@@ -280,6 +294,7 @@ def _snapshot() -> tuple:
         sorted(OutboxDelivery.objects.values_list("pk", "status", "attempts")),
         sorted(Shipment.objects.values_list("pk", "order", "tracking_number")),
         sorted(PrintFile.objects.values_list("pk", "status", "source_url", "sha256")),
+        sorted(OrderSourceChange.objects.values_list("pk", "status", "decided_by")),
     )
 
 
