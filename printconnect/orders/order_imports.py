@@ -257,7 +257,7 @@ def _address(values: dict[str, str]) -> manual.ManualAddress:
         city=values.get("city", ""),
         postcode=values.get("postcode", ""),
         state=values.get("state", ""),
-        country=values.get("country", "").upper(),
+        country=values.get("country", ""),
         phone=values.get("phone", ""),
     )
 
