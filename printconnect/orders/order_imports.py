@@ -33,7 +33,7 @@ from printconnect.catalog.spreadsheets import SpreadsheetError, file_format_dete
 from printconnect.core.exceptions import ApplicationError
 from printconnect.orders import manual
 from printconnect.orders.models import Order, OrderImport
-from printconnect.orders.services import IntakeSource, OrderData, store_rules
+from printconnect.orders.services import Ingested, IntakeSource, OrderData, orders_intake_batch, store_rules
 from printconnect.storefronts.models import Store
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ COLUMNS = (*ORDER_COLUMNS, *LINE_COLUMNS)
 REQUIRED = ("order_number", "ship_name", "address1", "city", "country", "quantity")
 OPTIONAL = tuple(column for column in COLUMNS if column not in REQUIRED)
 ERRORS_KEPT = 200
+INTAKE_CHUNK = 500  # orders taken in per pipeline batch (a few queries each), all inside the file's one transaction
 
 TEMPLATE_ROWS = (
     {
@@ -507,10 +508,11 @@ def order_import_confirm(*, order_import: OrderImport, actor: Any) -> OrderImpor
             return row
         try:
             with transaction.atomic():
-                for order in checked.orders:
-                    manual.intake_or_refuse(
-                        store=row.store, data=_order_data(row.store, order), source=IntakeSource.CSV
-                    )
+                datas = [_order_data(row.store, order) for order in checked.orders]
+                for start in range(0, len(datas), INTAKE_CHUNK):
+                    chunk = datas[start : start + INTAKE_CHUNK]
+                    results = orders_intake_batch(store=row.store, orders=chunk, source=IntakeSource.CSV)
+                    _refuse_unless_created(chunk, results)
         except ApplicationError as exc:
             row.status = Status.REJECTED
             row.message = f"Nothing was imported: {exc.message}"
@@ -521,6 +523,14 @@ def order_import_confirm(*, order_import: OrderImport, actor: Any) -> OrderImpor
         row.save()
     logger.info("orders.import.imported", extra={"import_id": row.pk, "orders": row.orders_created})
     return row
+
+
+def _refuse_unless_created(datas: list[OrderData], results: list[Any]) -> None:
+    """All or nothing: an order the pipeline did not create (a rule skipped it, it exists) rolls the file back."""
+    for data, result in zip(datas, results, strict=True):
+        if result.outcome != Ingested.CREATED:
+            reason = result.verdict.message if result.verdict else f"Order {data.number} is already in this store."
+            raise ApplicationError(reason)
 
 
 def order_import_discard(*, order_import: OrderImport, actor: Any) -> OrderImport:
