@@ -252,6 +252,10 @@ def test_the_staff_form_places_an_order_and_a_web_shop_store_has_no_such_page_wh
     catalog_product("POSTER")
     staff = StaffFactory()
     client.login(username=staff.email, password=PASSWORD)
+    page = client.get(reverse("staff_orders:store_order_place", args=[store.pk]))
+    assert page.status_code == 200 and b"Place an order in Counter sales" in page.content
+    integration = client.get(reverse("integration:store", args=[store.pk])).content
+    assert reverse("staff_orders:store_order_import", args=[store.pk]).encode() in integration
     data = _form(
         store,
         **{
