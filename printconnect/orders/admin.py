@@ -4,6 +4,7 @@ from printconnect.orders.models import (
     CarrierRule,
     Order,
     OrderHold,
+    OrderImport,
     OrderItem,
     OrderSourceChange,
     OrderStatusChange,
@@ -151,4 +152,24 @@ class OrderSourceChangeAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(OrderImport)
+class OrderImportAdmin(admin.ModelAdmin):
+    """History of the orders CSV uploads of manual stores. Read-only: files are checked, imported and discarded on
+    the store's Import orders page."""
+
+    list_display = ["original_name", "store", "status", "rows_total", "orders_count", "lines_count", "orders_created"]
+    list_display += ["created_by", "created_at", "imported_at"]
+    list_filter = ["status", "store__client"]
+    search_fields = ["original_name", "store__name", "store__client__name", "created_by__email", "message"]
+    list_select_related = ["store", "store__client", "created_by"]
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in OrderImport._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

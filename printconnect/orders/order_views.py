@@ -93,6 +93,7 @@ def _list_page(
     clients: list[Client] | None,
     stores: list[Store],
     can_change: bool,
+    manual_stores: list[Store] | None = None,
 ) -> HttpResponse:
     filters = _filters(request, clients, stores)
     if side.staff and filters.client_id is None:
@@ -116,6 +117,7 @@ def _list_page(
         "base_query": base_query,
         "list_url": side.url("order_list"),
         "filtered": bool(base_query),
+        "manual_stores": manual_stores or [],
     }
     return render(request, "orders/order_list.html", context)
 
@@ -213,8 +215,13 @@ def _shipment_add(request: HttpRequest, side: _Side, order: Order) -> HttpRespon
 def staff_order_list(request: HttpRequest) -> HttpResponse:
     clients = list(Client.objects.order_by("name").only("pk", "name"))
     client_id = _int(request.GET.get("client", ""))
-    stores = list(Store.objects.filter(client_id=client_id).order_by("name").only("pk", "name")) if client_id else []
-    return _list_page(request, _STAFF, Order.objects.all(), clients, stores, can_change=True)
+    stores = (
+        list(Store.objects.filter(client_id=client_id).order_by("name").only("pk", "name", "platform"))
+        if client_id
+        else []
+    )
+    manual = [store for store in stores if store.platform == Store.Platform.MANUAL]
+    return _list_page(request, _STAFF, Order.objects.all(), clients, stores, can_change=True, manual_stores=manual)
 
 
 @staff_required
@@ -291,7 +298,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
     )
     if not stores:
         raise PermissionDenied("Your role does not show orders; ask your team's Admin if you need to see them.")
-    return _list_page(request, _PORTAL, _portal_orders(request), None, stores, can_change=False)
+    manual = [s for s in stores if s.platform == Store.Platform.MANUAL and _portal_can_change(request, s)]
+    return _list_page(request, _PORTAL, _portal_orders(request), None, stores, can_change=False, manual_stores=manual)
 
 
 @portal_member_required

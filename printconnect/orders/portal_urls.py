@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from printconnect.orders import order_views, views
+from printconnect.orders import manual_views, order_views, views
 
 urlpatterns = [
     path("orders/", order_views.order_list, name="order_list"),
@@ -16,4 +16,14 @@ urlpatterns = [
     path("orders/<int:pk>/reprocess/", views.order_reprocess, name="order_reprocess"),
     path("order-items/<int:pk>/print-file/", views.order_item_print_file, name="order_item_print_file"),
     path("print-files/<int:pk>/download/", views.print_file_download, name="print_file_download"),
+    path("stores/<int:pk>/orders/place/", manual_views.store_order_place, name="store_order_place"),
+    path("stores/<int:pk>/orders/import/", manual_views.store_order_import, name="store_order_import"),
+    path(
+        "stores/<int:pk>/orders/import/template.csv",
+        manual_views.store_order_import_template,
+        name="store_order_import_template",
+    ),
+    path("order-imports/<int:pk>/", manual_views.order_import_detail, name="order_import_detail"),
+    path("order-imports/<int:pk>/confirm/", manual_views.order_import_confirm, name="order_import_confirm"),
+    path("order-imports/<int:pk>/discard/", manual_views.order_import_discard, name="order_import_discard"),
 ]

@@ -14,10 +14,19 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from printconnect.catalog.models import Carrier, ShippingMethod, StoreVariant
+from printconnect.catalog.models import Carrier, CatalogProduct, ShippingMethod, StoreVariant
 from printconnect.core.exceptions import ApplicationError
 from printconnect.orders import intake, printfiles, source_changes, workflow
-from printconnect.orders.intake import HoldCause, OrderPlan, PrintFile, ShippingInfo, StoreRules, VariantInfo, Verdict
+from printconnect.orders.intake import (
+    CatalogInfo,
+    HoldCause,
+    OrderPlan,
+    PrintFile,
+    ShippingInfo,
+    StoreRules,
+    VariantInfo,
+    Verdict,
+)
 from printconnect.orders.models import (
     CarrierRule,
     Order,
@@ -54,6 +63,9 @@ class OrderLineData:
     # The store's product type for this line (normal: printed; stock): what classifies a line whose product is not
     # imported here yet.
     product_type: str = "normal"
+    # A catalog product named directly by its UID (manual orders, CSV imports): no store product is looked up.
+    # Such a line's external_product_id is "uid:<UID>" (its key in holds and print files).
+    catalog_uid: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,8 @@ class OrderData:
     fulfilment_channel: str = StoreOrderSettings.Fulfilment.MERCHANT
     # When the store last changed it (None when the source does not say): see Order.store_updated_at.
     updated_at: datetime | None = None
+    # The print shop's shipping method, when a person chose it (manual orders, CSV imports): no mapping needed.
+    psp_shipping_method_id: int | None = None
 
 
 class Ingested:
@@ -116,6 +130,7 @@ class _Context:
     rules: StoreRules
     variants: dict[str, VariantInfo]
     shipping: dict[str, ShippingInfo]
+    catalog: dict[str, CatalogInfo] = field(default_factory=dict)
 
 
 def store_rules(*, store: Store) -> StoreRules:
@@ -160,6 +175,20 @@ def _variants_by_key(store: Store, keys: Iterable[str]) -> dict[str, VariantInfo
     }
 
 
+def catalog_by_uid(uids: Iterable[str]) -> dict[str, CatalogInfo]:
+    """The catalog products these UIDs name (any case), by intake.catalog_key, in one query."""
+    wanted = sorted({intake.catalog_key(uid) for uid in uids if uid and uid.strip()})
+    if not wanted:
+        return {}
+    rows = CatalogProduct.objects.annotate(key=Lower("uid")).filter(key__in=wanted)
+    return {
+        intake.catalog_key(row.uid): CatalogInfo(
+            pk=row.pk, uid=row.uid, name=row.name, kind=row.kind, specs=row.print_specs or {}, active=row.active
+        )
+        for row in rows
+    }
+
+
 def _shipping_read(store: Store, keys: set[str]) -> dict[str, ShippingInfo]:
     if not keys:
         return {}
@@ -194,6 +223,7 @@ def _context(store: Store, rules: StoreRules, orders: Sequence[OrderData], now: 
         rules=rules,
         variants=_variants_by_key(store, keys),
         shipping=_shipping_seen(store, [data.shipping_method for data in orders], now),
+        catalog=catalog_by_uid(line.catalog_uid for data in orders for line in data.lines),
     )
 
 
@@ -208,7 +238,13 @@ def _verdict(data: OrderData, rules: StoreRules) -> Verdict | None:
     )
 
 
-def _plan(lines: Sequence[Any], product_types: Sequence[str], shipping_method: str, context: _Context) -> OrderPlan:
+def _plan(
+    lines: Sequence[Any],
+    product_types: Sequence[str],
+    shipping_method: str,
+    context: _Context,
+    chosen_shipping_method_id: int | None = None,
+) -> OrderPlan:
     return intake.plan_order(
         lines=lines,
         line_product_types=product_types,
@@ -216,11 +252,14 @@ def _plan(lines: Sequence[Any], product_types: Sequence[str], shipping_method: s
         rules=context.rules,
         variants=context.variants,
         shipping=context.shipping,
+        catalog=context.catalog,
+        chosen_shipping_method_id=chosen_shipping_method_id,
     )
 
 
 def _plan_new(data: OrderData, context: _Context) -> OrderPlan:
-    return _plan(data.lines, [line.product_type for line in data.lines], data.shipping_method, context)
+    types = [line.product_type for line in data.lines]
+    return _plan(data.lines, types, data.shipping_method, context, data.psp_shipping_method_id)
 
 
 # --- the pipeline --------------------------------------------------------------------------------------------------
@@ -375,6 +414,7 @@ def _order_row(store: Store, data: OrderData, plan: OrderPlan, now: datetime) ->
         hold_reason=plan.hold_reason,
         hold_detail=plan.hold_detail,
         psp_shipping_method_id=plan.psp_shipping_method_id,
+        shipping_method_chosen=data.psp_shipping_method_id is not None,
         placed_at=data.placed_at,
         currency=data.currency,
         total=data.total,
@@ -400,6 +440,7 @@ def _item_rows(order: Order, data: OrderData, plan: OrderPlan) -> list[OrderItem
             attributes=dict(line.attributes),
             print_file_urls=list(line.print_file_urls),
             store_product_type=line.product_type[:10],
+            catalog_uid=line.catalog_uid[:64],
             store_variant_id=mapped.store_variant_id,
             catalog_product_id=mapped.catalog_product_id,
             kind=mapped.kind,
@@ -466,6 +507,7 @@ def _reprocess_chunk(store: Store, ids: list[int], actor: Any) -> Reprocessed:
         rules=store_rules(store=store),
         variants=_variants_by_key(store, [intake.variant_key(item) for item in items]),
         shipping=_shipping_read(store, {intake.shipping_key(o.shipping_method) for o in orders if o.shipping_method}),
+        catalog=catalog_by_uid(item.catalog_uid for item in items),
     )
     outcome = Reprocessed(skipped=len(ids) - len(orders))
     for order in orders:
@@ -482,7 +524,8 @@ def _reprocess_one(order: Order, context: _Context, actor: Any) -> Reprocessed:
         # Their words are not needed: the store's Errors for them keep theirs, with the new count.
         before = [HoldCause(h.reason, h.key, "", "") for h in order.holds.all()]
         was = locked.get_hold_reason_display().lower()
-        plan = _plan(items, [item.store_product_type for item in items], locked.shipping_method, context)
+        chosen = locked.psp_shipping_method_id if locked.shipping_method_chosen else None
+        plan = _plan(items, [item.store_product_type for item in items], locked.shipping_method, context, chosen)
         plan = _with_print_files(plan, items, {cause.key for cause in before if cause.reason == HoldReasons.PRINT_FILE})
         if any(cause.reason == HoldReasons.CHANGED_AT_SOURCE for cause in before):
             # Not re-derived from mappings: it lasts until a person decides on the store's change.

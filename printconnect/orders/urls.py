@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from printconnect.orders import order_views, views
+from printconnect.orders import manual_views, order_views, views
 
 app_name = "staff_orders"
 
@@ -17,4 +17,14 @@ urlpatterns = [
     path("<int:pk>/reprocess/", views.staff_order_reprocess, name="order_reprocess"),
     path("items/<int:pk>/print-file/", views.staff_order_item_print_file, name="order_item_print_file"),
     path("print-files/<int:pk>/download/", views.staff_print_file_download, name="print_file_download"),
+    path("stores/<int:pk>/place/", manual_views.staff_store_order_place, name="store_order_place"),
+    path("stores/<int:pk>/import/", manual_views.staff_store_order_import, name="store_order_import"),
+    path(
+        "stores/<int:pk>/import/template.csv",
+        manual_views.staff_store_order_import_template,
+        name="store_order_import_template",
+    ),
+    path("imports/<int:pk>/", manual_views.staff_order_import_detail, name="order_import_detail"),
+    path("imports/<int:pk>/confirm/", manual_views.staff_order_import_confirm, name="order_import_confirm"),
+    path("imports/<int:pk>/discard/", manual_views.staff_order_import_discard, name="order_import_discard"),
 ]

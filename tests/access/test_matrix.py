@@ -20,8 +20,10 @@ from printconnect.clients.services import invitation_create
 from printconnect.core.permissions import Role
 from printconnect.integrations.models import IntegrationEvent, OutboxDelivery, PostbackSubscription
 from printconnect.integrations.services import event_record, outbox_fanout
+from printconnect.orders import order_imports
 from printconnect.orders.models import (
     Order,
+    OrderImport,
     OrderSourceChange,
     OrderStatusChange,
     PrintFile,
@@ -109,6 +111,16 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, int, int, int]]] = {
     # carries no file: an allowed role is sent back with the form's message.
     ("print_file_download", "GET"): {"A": (200, 404, 200, 200), "B": (404, 404, 404, 404)},
     ("order_item_print_file", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
+    # A manual store's Place order and Import orders: those who may change the store's orders; Read-only sees the
+    # import page, its history and the template but cannot place or import. Empty POSTs get the form back (200).
+    ("store_order_place", "GET"): {"A": (200, 404, 200, 403), "B": (404, 404, 404, 404)},
+    ("store_order_place", "POST"): {"A": (200, 404, 200, 403), "B": (404, 404, 404, 404)},
+    ("store_order_import", "GET"): {"A": (200, 404, 200, 200), "B": (404, 404, 404, 404)},
+    ("store_order_import", "POST"): {"A": (200, 404, 200, 403), "B": (404, 404, 404, 404)},
+    ("store_order_import_template", "GET"): {"A": (200, 404, 200, 200), "B": (404, 404, 404, 404)},
+    ("order_import_detail", "GET"): {"A": (200, 404, 200, 200), "B": (404, 404, 404, 404)},
+    ("order_import_confirm", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
+    ("order_import_discard", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
     # Postbacks: client Admins only. Empty POSTs get the form back with its errors (200); rotating shows the new
     # secret once (200); redelivering sends and goes back to the log (302).
     ("postback_list", "GET"): {"A": (200, 403, 403, 403)},
@@ -154,6 +166,12 @@ OBJECT_KIND = {
     "order_source_change": "source_change",
     "print_file_download": "print_file",
     "order_item_print_file": "held_item",
+    "store_order_place": "store",
+    "store_order_import": "store",
+    "store_order_import_template": "store",
+    "order_import_detail": "order_import",
+    "order_import_confirm": "order_import",
+    "order_import_discard": "order_import",
     "postback_edit": "postback",
     "postback_rotate": "postback",
     "postback_delete": "postback",
@@ -218,6 +236,8 @@ def _world() -> World:
     for target, (shop, user) in {"A": (a_shop, users[Role.ADMIN]), "B": (b_shop, None)}.items():
         objects[target]["variant"] = _variant(shop)
         objects[target]["mapping_import"] = _mapping_import(shop, user)
+    for target, (store, user) in {"A": (a1, users[Role.ADMIN]), "B": (b1, None)}.items():
+        objects[target]["order_import"] = _order_import(store, user)
     return World(users=users, objects=objects)
 
 
@@ -254,6 +274,12 @@ def _source_change(store: Store) -> int:
     return OrderSourceChange.objects.get(order=order, status=OrderSourceChange.Status.PENDING).pk
 
 
+def _order_import(store: Store, user) -> int:
+    """A checked orders file of a manual store, waiting for confirmation."""
+    upload = SimpleUploadedFile("orders.csv", order_imports.template_csv())
+    return order_imports.order_import_start(store=store, upload=upload, actor=user).pk
+
+
 def _held_order(store: Store) -> int:
     """An order held for its unknown shipping method (the store has no default)."""
     result = order_intake(store=store, data=order_data(f"held-{store.pk}", shipping_method="Express"))
@@ -286,6 +312,7 @@ def _snapshot() -> tuple:
             )
         ),
         sorted(MappingImport.objects.values_list("pk", "status", "mode", "applied_at")),
+        sorted(OrderImport.objects.values_list("pk", "status", "imported_at")),
         sorted(Order.objects.values_list("pk", "status", "hold_reason", "hold_detail")),
         sorted(OrderStatusChange.objects.values_list("pk", "order", "to_status")),
         sorted(StoreOrderSettings.objects.values_list("pk", "default_shipping_method", "non_printable_rule")),
