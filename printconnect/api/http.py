@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from printconnect.api.models import ApiIdempotencyKey, ApiToken
@@ -195,7 +196,7 @@ def api_endpoint(
                 if request.method == "POST" and key:
                     return _idempotent(request, token, key, run)
                 result = run()
-                if isinstance(result, HttpResponse):
+                if isinstance(result, HttpResponseBase):
                     return result
                 status, data = result
                 return JsonResponse(data, status=status, safe=False)

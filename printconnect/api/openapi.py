@@ -26,6 +26,8 @@ def _object(properties: dict[str, Any], *, required: list[str] | None = None, **
         "type": "object",
         "properties": properties,
         "required": list(properties) if required is None else required,
+        # Strict: a field the views add without describing it here fails tests/api (every response is checked).
+        "additionalProperties": False,
         **extra,
     }
 
@@ -36,6 +38,23 @@ DECIMAL = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "description": "A dec
 STATUS = {"type": "string", "enum": list(Order.Status.values)}
 SOURCE = {"type": "string", "enum": list(OrderStatusChange.Source.values)}
 CARRIER = _object({"code": STRING, "name": STRING})
+
+_SUMMARY: dict[str, Any] = {
+    "id": INTEGER,
+    "number": STRING,
+    "external_id": STRING,
+    "client_id": _nullable(INTEGER),
+    "store": _object({"id": INTEGER, "name": STRING}),
+    "status": STATUS,
+    "hold_reason": _nullable({"type": "string", "enum": [v for v in Order.HoldReason.values if v]}),
+    "hold_detail": _nullable(STRING),
+    "is_test": BOOLEAN,
+    "placed_at": TIME,
+    "updated_at": TIME,
+    "currency": STRING,
+    "total": DECIMAL,
+    "url": STRING,
+}
 
 SCHEMAS: dict[str, Any] = {
     "Error": _object(
@@ -52,24 +71,7 @@ SCHEMAS: dict[str, Any] = {
             )
         }
     ),
-    "OrderSummary": _object(
-        {
-            "id": INTEGER,
-            "number": STRING,
-            "external_id": STRING,
-            "client_id": _nullable(INTEGER),
-            "store": _object({"id": INTEGER, "name": STRING}),
-            "status": STATUS,
-            "hold_reason": _nullable({"type": "string", "enum": [v for v in Order.HoldReason.values if v]}),
-            "hold_detail": _nullable(STRING),
-            "is_test": BOOLEAN,
-            "placed_at": TIME,
-            "updated_at": TIME,
-            "currency": STRING,
-            "total": DECIMAL,
-            "url": STRING,
-        }
-    ),
+    "OrderSummary": _object(_SUMMARY),
     "OrderList": _object(
         {
             "orders": {"type": "array", "items": _ref("OrderSummary")},
@@ -127,33 +129,29 @@ SCHEMAS: dict[str, Any] = {
             "at": TIME,
         }
     ),
-    "Order": {
-        "allOf": [
-            _ref("OrderSummary"),
-            _object(
-                {
-                    "store_status": STRING,
-                    "financial_status": STRING,
-                    "customer": _object({"name": STRING, "email": STRING}),
-                    "shipping_address": {"type": "object"},
-                    "store_shipping_method": _nullable(STRING),
-                    "shipping_method": _nullable(
-                        _object(
-                            {
-                                "code": STRING,
-                                "name": STRING,
-                                "service_level": {"type": "string", "enum": list(ShippingMethod.ServiceLevel.values)},
-                                "carrier": CARRIER,
-                            }
-                        )
-                    ),
-                    "items": {"type": "array", "items": _ref("OrderItem")},
-                    "shipments": {"type": "array", "items": _ref("Shipment")},
-                    "status_history": {"type": "array", "items": _ref("StatusChange")},
-                }
+    "Order": _object(
+        {
+            **_SUMMARY,
+            "store_status": STRING,
+            "financial_status": STRING,
+            "customer": _object({"name": STRING, "email": STRING}),
+            "shipping_address": {"type": "object"},
+            "store_shipping_method": _nullable(STRING),
+            "shipping_method": _nullable(
+                _object(
+                    {
+                        "code": STRING,
+                        "name": STRING,
+                        "service_level": {"type": "string", "enum": list(ShippingMethod.ServiceLevel.values)},
+                        "carrier": CARRIER,
+                    }
+                )
             ),
-        ]
-    },
+            "items": {"type": "array", "items": _ref("OrderItem")},
+            "shipments": {"type": "array", "items": _ref("Shipment")},
+            "status_history": {"type": "array", "items": _ref("StatusChange")},
+        }
+    ),
     "StatusChangeRequest": _object(
         {"status": STATUS, "note": {**STRING, "description": "Kept in the order's history"}}, required=["status"]
     ),
