@@ -156,7 +156,8 @@ def api_endpoint(
     *, empty_post_ok: bool = False, **scopes_by_method: str
 ) -> Callable[[ApiView], Callable[..., HttpResponse]]:
     """An API view answering the given methods, each needing a scope: @api_endpoint(GET="orders:read").
-    empty_post_ok: a POST without a body is let through with body {} (the view then reads the query string).
+    empty_post_ok: a POST that is not JSON (an empty one, as some script runtimes send) is let through with body {}:
+    the view then reads the query string.
 
     The view is called as view(request, token, body, **kwargs) (body: the parsed JSON object of a POST, else {})
     and returns (status, data) or an HttpResponse (file downloads). Session cookies are never accepted, only the
@@ -186,7 +187,8 @@ def api_endpoint(
                     )
                 _rate_limit(token)
                 request.api_token = token
-                wants_body = request.method == "POST" and (request.body or not empty_post_ok)
+                is_json = request.content_type == "application/json"
+                wants_body = request.method == "POST" and (is_json or not empty_post_ok)
                 body = _json_body(request) if wants_body else {}
 
                 def run() -> Any:
