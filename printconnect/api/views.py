@@ -18,7 +18,7 @@ from printconnect.core.exceptions import ApplicationError
 from printconnect.orders import workflow
 from printconnect.orders.models import Order, OrderStatusChange
 from printconnect.orders.selectors import cursor_decode, order_for_page, orders_page
-from printconnect.orders.services import order_status_change
+from printconnect.orders.services import order_status_change, store_shipping_methods_offer
 from printconnect.orders.shipments import shipment_create
 
 READ, WRITE, RATES = ApiToken.Scope.ORDERS_READ, ApiToken.Scope.ORDERS_WRITE, ApiToken.Scope.SHIPPING_RATES
@@ -305,6 +305,9 @@ def shipping_rates(request: HttpRequest, token: ApiToken, body: dict[str, Any]) 
             currencies=currencies,
         )
     rates = selectors.shipping_rates_for(currency=currency, country=country)
+    if token.store_id is not None:
+        # The codes offered become the store's shipping method names, mapped: its orders naming them map back.
+        store_shipping_methods_offer(store=token.store, methods=[rate.shipping_method for rate in rates])
     return 200, {
         "currency": currency,
         "country": country,

@@ -116,3 +116,22 @@ def test_rates_keep_the_price_exact_when_it_has_cents(api, methods):
     std.rates.filter(currency="GBP").update(price=Decimal("0.10"))
     _token, raw = _rates_token()
     assert api.get(RATES, raw, currency="GBP", country="GB").json()["methods"][0]["price"] == "0.10"
+
+
+def test_an_order_naming_an_offered_code_maps_back_when_a_store_token_asked_for_rates(api, methods):
+    from printconnect.orders.models import StoreShippingMethod
+    from printconnect.orders.services import order_intake
+    from tests.factories.orders import order_data, received_order
+
+    std, exp = methods
+    token, raw = _rates_token()
+    store = token.store
+    # The store already maps "EXP-24" its own way: that mapping is kept.
+    StoreShippingMethod.objects.create(store=store, name="exp-24", shipping_method=std, last_seen_at=std.created_at)
+    api.post(RATES, raw, {"currency": "EUR", "country": "NL"})
+    api.post(RATES, raw, {"currency": "EUR", "country": "NL"})  # asked again: nothing added twice
+    rows = dict(StoreShippingMethod.objects.filter(store=store).values_list("name", "shipping_method__code"))
+    assert rows == {"STD-NL": "STD-NL", "exp-24": "STD-NL"}
+    received_order(store, ("p1", 1), external_id="seed")  # the store gets products and a default method
+    order = order_intake(store=store, data=order_data("infigo-1", shipping_method="std-nl")).order
+    assert order.psp_shipping_method == std
