@@ -232,6 +232,10 @@ class Operation:
     request: str | None = None
 
     @property
+    def response_rows(self) -> list[tuple[int, str, str | None]]:
+        return [(status, *self.responses[status]) for status in sorted(self.responses)]
+
+    @property
     def anchor(self) -> str:
         return f"{self.method.lower()}-{self.url_name}"
 

@@ -13,9 +13,11 @@ from printconnect.catalog.services import (
     shipping_method_deactivate,
     shipping_rate_create,
 )
+from printconnect.orders.models import StoreShippingMethod
+from printconnect.orders.services import order_intake
 from tests.factories.api import make_token
 from tests.factories.clients import ClientFactory
-from tests.factories.orders import catalog_product
+from tests.factories.orders import catalog_product, order_data, received_order
 from tests.factories.storefronts import make_store
 
 pytestmark = pytest.mark.django_db
@@ -119,11 +121,7 @@ def test_rates_keep_the_price_exact_when_it_has_cents(api, methods):
 
 
 def test_an_order_naming_an_offered_code_maps_back_when_a_store_token_asked_for_rates(api, methods):
-    from printconnect.orders.models import StoreShippingMethod
-    from printconnect.orders.services import order_intake
-    from tests.factories.orders import order_data, received_order
-
-    std, exp = methods
+    std, _exp = methods
     token, raw = _rates_token()
     store = token.store
     # The store already maps "EXP-24" its own way: that mapping is kept.

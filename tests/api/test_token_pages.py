@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from printconnect.api.models import ApiToken
-from printconnect.api.services import token_hash
+from printconnect.api.services import api_token_create, token_hash
+from printconnect.core.exceptions import ApplicationError
 from printconnect.core.permissions import Role
 from tests.factories.api import make_token
 from tests.factories.clients import ClientFactory
@@ -75,9 +76,6 @@ def test_staff_get_the_stores_client_when_they_pick_only_a_store(client):
 
 
 def test_only_staff_make_a_staff_wide_token_when_the_service_is_called():
-    from printconnect.api.services import api_token_create
-    from printconnect.core.exceptions import ApplicationError
-
     with pytest.raises(ApplicationError, match="Only print shop staff"):
         api_token_create(name="x", scopes=["orders:read"], client=None, actor=make_member(ClientFactory()))
     assert not ApiToken.objects.exists()
