@@ -316,3 +316,15 @@ def test_shipping_an_order_through_the_service_shows_in_the_api_when_read_back(a
     _token, raw = make_token(client=client)
     (shipment,) = api.get(f"{ORDERS}{order.pk}/", raw).json()["shipments"]
     assert shipment["tracking_number"] == "S-1" and shipment["source"] == "staff"
+
+
+def test_a_page_costs_the_same_queries_when_it_holds_many_orders(api, django_assert_max_num_queries):
+    client = ClientFactory()
+    store = make_store(client)
+    for n in range(30):
+        _order(store, n)
+    _token, raw = make_token(client=client)
+    api.get(ORDERS, raw, limit=1)  # the token's last use is noted on the first call of the minute
+    # The token (1) and the page of orders with their stores (1); nothing per order.
+    with django_assert_max_num_queries(2):
+        assert len(api.get(ORDERS, raw, limit=30).json()["orders"]) == 30
