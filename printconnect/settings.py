@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "printconnect.catalog",
     "printconnect.orders",
     "printconnect.integrations",
+    "printconnect.api",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +159,10 @@ OUTBOUND_ALLOW_PRIVATE = env.bool("OUTBOUND_ALLOW_PRIVATE", default=False)
 PRINT_FILE_DOWNLOADS = env.bool("PRINT_FILE_DOWNLOADS", default=True)
 PRINT_FILE_MAX_BYTES = env.int("PRINT_FILE_MAX_BYTES", default=500 * 1024 * 1024)
 PRINT_FILE_MAX_ATTEMPTS = env.int("PRINT_FILE_MAX_ATTEMPTS", default=5)
+
+# The production API (printconnect.api): requests per token per minute before it answers 429 with Retry-After
+# (0: no limit). Counted in the cache, so one limit across web processes when the cache is Redis.
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
 
 # A running feed run whose heartbeat (moved after every page) is older than this is taken as abandoned by a dead
 # worker; the next trigger resumes from its cursor. Well above the slowest page with its HTTP retries.

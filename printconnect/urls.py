@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
+from printconnect.api import portal_urls as api_portal_urls
 from printconnect.catalog import portal_urls as catalog_portal_urls
 from printconnect.clients.views import home
 from printconnect.core.views import healthz
@@ -24,6 +25,7 @@ portal_patterns = (
     + catalog_portal_urls.urlpatterns
     + integration_portal_urls.urlpatterns
     + order_portal_urls.urlpatterns
+    + api_portal_urls.urlpatterns
 )
 
 urlpatterns = [
@@ -45,6 +47,8 @@ urlpatterns = [
     ),
     path("portal/", include((portal_patterns, "portal"))),
     path("invitations/<str:token>/", storefront_views.invitation_accept, name="invitation_accept"),
+    path("api/", include("printconnect.api.urls")),
+    path("staff/api-tokens/", include("printconnect.api.staff_urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("webhooks/<str:platform>/<str:store_token>/", webhook_receive, name="webhook_receive"),

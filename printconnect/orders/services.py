@@ -738,6 +738,30 @@ def store_shipping_methods_save(
     return orders_reprocess_soon(store=store, order_ids=ids, actor=actor) if ids else Reprocessed()
 
 
+def store_shipping_methods_offer(*, store: Store, methods: Sequence[ShippingMethod]) -> int:
+    """The print shop's methods a checkout offered this store's shoppers under their code (the Infigo shipping
+    rates): each code becomes one of the store's shipping method names, mapped to its method, so an order naming it
+    maps back without anyone mapping it by hand. Names the store already has keep their mapping. Returns how many
+    names were added."""
+    wanted = {intake.shipping_key(method.code): method for method in methods}
+    if not wanted:
+        return 0
+    existing = set(
+        StoreShippingMethod.objects.annotate(key=Lower("name"))
+        .filter(store=store, key__in=sorted(wanted))
+        .values_list("key", flat=True)
+    )
+    now = timezone.now()
+    rows = [
+        StoreShippingMethod(store=store, name=method.code, shipping_method=method, last_seen_at=now)
+        for key, method in wanted.items()
+        if key not in existing
+    ]
+    if rows:
+        StoreShippingMethod.objects.bulk_create(rows, ignore_conflicts=True)  # a concurrent request added it
+    return len(rows)
+
+
 @dataclass(frozen=True)
 class CarrierRuleData:
     pattern: str

@@ -97,6 +97,7 @@ def shipment_create(
     *,
     order: Order,
     tracking_number: str,
+    tracking_url: str = "",
     items: Mapping[Any, int] | None = None,
     carrier: Carrier | None = None,
     shipped_at: datetime | None = None,
@@ -104,8 +105,9 @@ def shipment_create(
     actor: Any = None,
 ) -> Shipment:
     """Record a parcel of the order: `items` maps order items (or their ids) to quantities; None ships all that is
-    left. The carrier is the one given, else the store's carrier rules, else its default carrier; with none the
-    shipment is kept but its tracking cannot be pushed (an Error says so). Writes the order.shipment_created outbox
+    left. The tracking URL is the one given, else the carrier's link for the number. The carrier is the one given,
+    else the store's carrier rules, else its default carrier; with none the shipment is kept but its tracking cannot
+    be pushed (an Error says so). Writes the order.shipment_created outbox
     row in the same transaction, and moves the order to shipped when its last item leaves."""
     tracking_number = (tracking_number or "").strip()
     if not tracking_number:
@@ -139,7 +141,7 @@ def shipment_create(
             order=locked,
             carrier=carrier,
             tracking_number=tracking_number,
-            tracking_url=carrier.tracking_url(tracking_number) if carrier else "",
+            tracking_url=(tracking_url or "").strip() or (carrier.tracking_url(tracking_number) if carrier else ""),
             shipped_at=shipped_at,
             source=source,
             created_by=actor,

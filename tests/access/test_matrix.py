@@ -13,6 +13,8 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import get_resolver, reverse
 
+from printconnect.api.models import ApiToken
+from printconnect.api.services import api_token_create
 from printconnect.catalog.models import MappingImport, StoreProduct, StoreVariant
 from printconnect.catalog.services import ProductData, VariantData, store_products_upsert
 from printconnect.clients.models import Invitation, Membership
@@ -133,6 +135,11 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, int, int, int]]] = {
     ("postback_delete", "POST"): {"A": (302, 403, 403, 403), "B": (404, 403, 403, 403)},
     ("postback_log", "GET"): {"A": (200, 403, 403, 403), "B": (404, 403, 403, 403)},
     ("postback_redeliver", "POST"): {"A": (302, 403, 403, 403), "B": (404, 403, 403, 403)},
+    # API tokens: client Admins only. The empty POST gets the form back with its errors (200).
+    ("api_token_list", "GET"): {"A": (200, 403, 403, 403)},
+    ("api_token_list", "POST"): {"A": (200, 403, 403, 403)},
+    ("api_token_revoke", "POST"): {"A": (302, 403, 403, 403), "B": (404, 403, 403, 403)},
+    ("api_infigo_script", "GET"): {"A": (200, 403, 403, 403)},
 }
 
 OBJECT_KIND = {
@@ -177,6 +184,7 @@ OBJECT_KIND = {
     "postback_delete": "postback",
     "postback_log": "postback",
     "postback_redeliver": "delivery",
+    "api_token_revoke": "api_token",
 }
 
 POST_DATA = {
@@ -233,6 +241,10 @@ def _world() -> World:
         objects[target]["source_change"] = _source_change(store)
     for target, (client, store) in {"A": (a, a1), "B": (b, b1)}.items():
         objects[target]["postback"], objects[target]["delivery"] = _postback(client, store)
+    for target, client in {"A": a, "B": b}.items():
+        objects[target]["api_token"] = api_token_create(name="MIS", scopes=["orders:read"], client=client, actor=staff)[
+            0
+        ].pk
     for target, (shop, user) in {"A": (a_shop, users[Role.ADMIN]), "B": (b_shop, None)}.items():
         objects[target]["variant"] = _variant(shop)
         objects[target]["mapping_import"] = _mapping_import(shop, user)
@@ -322,6 +334,7 @@ def _snapshot() -> tuple:
         sorted(Shipment.objects.values_list("pk", "order", "tracking_number")),
         sorted(PrintFile.objects.values_list("pk", "status", "source_url", "sha256")),
         sorted(OrderSourceChange.objects.values_list("pk", "status", "decided_by")),
+        sorted(ApiToken.objects.values_list("pk", "revoked_at")),
     )
 
 
