@@ -32,7 +32,14 @@ def test_portal_membership_permissions_follow_group_and_removed_grants_when_chan
     group = Group.objects.create(name="Helpers")
     user.groups.add(group)
     assign_perm(f"clients.{perms.MANAGE_MEMBERS}", group, client)
+    second = Group.objects.create(name="Also helpers")  # the same grant twice, and one the user has directly
+    user.groups.add(second)
+    assign_perm(f"clients.{perms.MANAGE_MEMBERS}", second, client)
+    assign_perm(f"clients.{perms.VIEW_CLIENT_STORES}", second, client)
     remove_perm(f"clients.{perms.VIEW_CLIENT_ORDERS}", user, client)
     membership = membership_for_portal(user)
     assert perms.MANAGE_MEMBERS in membership.client_perms
     assert perms.VIEW_CLIENT_ORDERS not in membership.client_perms
+    assert membership.client_perms == set(ObjectPermissionChecker(user).get_perms(client)) & set(
+        PORTAL_CLIENT_PERMISSIONS
+    )
