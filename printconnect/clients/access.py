@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from printconnect.clients.selectors import membership_for_user
+from printconnect.clients.selectors import membership_for_portal
 
 View = Callable[..., HttpResponse]
 
@@ -42,7 +42,7 @@ def portal_member_required(view: View) -> View:
         if request.user.is_staff:
             messages.info(request, "You are signed in as print shop staff; the portal is for clients' teams.")
             return redirect("staff:client_list")
-        membership = membership_for_user(request.user)
+        membership = membership_for_portal(request.user)
         if membership is None:
             raise PermissionDenied("Your account is not part of any client's team.")
         if not membership.client.storefront_access:

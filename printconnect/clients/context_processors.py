@@ -7,11 +7,13 @@ from printconnect.core import permissions as perms
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
-    """Navigation flags for the portal's side bar, from the role's permissions on the client (one query)."""
+    """Navigation flags for the side bar: the role's permissions on the client, read with the membership."""
     client = getattr(request, "client", None)
     if client is None:
         return {}
-    granted = set(ObjectPermissionChecker(request.user).get_perms(client))
+    granted = getattr(request.membership, "client_perms", None)  # read with the membership (clients.selectors)
+    if granted is None or request.user.is_superuser:  # guardian grants a superuser everything
+        granted = set(ObjectPermissionChecker(request.user).get_perms(client))
     return {
         "portal_client": client,
         "portal_membership": request.membership,

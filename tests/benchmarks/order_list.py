@@ -137,6 +137,10 @@ def run(args: argparse.Namespace) -> None:
             lambda: f"client={target_client.pk}&status=delivered&placed_from=2024-01-01&placed_to=2025-06-30",
         ),
         ("page 2 of all orders (cursor)", lambda: cursor_of_page_one("")),
+        # Searches grow with what matches (trigram indexes on PostgreSQL), so they are shown apart from the
+        # list's worst ratio: "Customer 777" matches 1 order of 1,000 and 1,111 of 1,000,000.
+        ("search: a customer name", lambda: "q=Customer+777"),
+        ("search: part of an email", lambda: "q=customer777%40example"),
     ]
 
     def measure() -> tuple[dict[str, float], dict[str, int], dict[str, float]]:
@@ -168,7 +172,8 @@ def run(args: argparse.Namespace) -> None:
     worst_p95, worst_ratio = 0.0, 0.0
     for label in big:
         ratio = big[label] / small[label]
-        worst_p95, worst_ratio = max(worst_p95, big[label]), max(worst_ratio, ratio)
+        if not label.startswith("search"):
+            worst_p95, worst_ratio = max(worst_p95, big[label]), max(worst_ratio, ratio)
         print(
             f"  {label:<44} {big[label] * 1000:11.1f}ms {small[label] * 1000:8.1f}ms {ratio:6.2f}x"
             f" {big_queries[label]:8d}"
@@ -176,14 +181,15 @@ def run(args: argparse.Namespace) -> None:
     print(
         f"  worst p95 {worst_p95 * 1000:.1f} ms (target < {TARGET_P95_MS:.0f} ms), worst ratio {worst_ratio:.2f}x "
         f"(target < {TARGET_RATIO:.0f}x), most queries {max(v for k, v in big_queries.items() if k != 'portal list')}"
-        f" (target <= {TARGET_QUERIES}; 3 of them are the session, the user and the base template's error bell)"
+        f" (target <= {TARGET_QUERIES}; 2 of them are the user and the base template's error bell)"
     )
     plain = big_portal["plain FK (staff list, client filter)"]
     print(f"  portal list over {big_n:,} (the client has {big_n // CLIENTS:,} orders)")
     for label, value in big_portal.items():
         print(f"  {label:<44} {value * 1000:7.1f}ms  vs plain FK {value / plain:5.2f}x")
     print(
-        f"  portal list queries: {big_queries['portal list']} (2 are the list's: its stores and its page; the rest, "
-        f"session, user, membership, 2 client permissions, error bell, are every portal page's); "
+        f"  portal list queries: {big_queries['portal list']} (target <= {TARGET_QUERIES}; 2 are the list's: its "
+        f"stores and its page; the rest, the user, the membership with the side bar's permissions and the error bell,"
+        f" are every portal page's; the session comes from the cache); "
         f"over 1k: guardian {small_portal['guardian (portal list, Order manager)'] * 1000:.1f} ms"
     )

@@ -33,8 +33,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
@@ -360,7 +360,11 @@ def _mark_advance(start: int, *, more: bool) -> None:
 
 
 def _claim(*, limit: int, token: str, tried: set[int]) -> list[OutboxDelivery] | None:
-    """The deliveries this dispatcher now owns; [] when others claimed them first, None when none is due."""
+    """The deliveries this dispatcher now owns; [] when others claimed them first, None when none is due.
+
+    One statement picks and claims: UPDATE ... WHERE id IN (the due rows, FOR UPDATE SKIP LOCKED on PostgreSQL)
+    RETURNING id, so two dispatchers running at once take disjoint rows instead of queueing on each other's locks.
+    The UPDATE re-checks the claim too: of two dispatchers racing for a row only one changes it."""
     now = timezone.now()
     earlier_open = OutboxDelivery.objects.filter(
         order_id=OuterRef("order_id"),
@@ -372,14 +376,27 @@ def _claim(*, limit: int, token: str, tried: set[int]) -> list[OutboxDelivery] |
     due = OutboxDelivery.objects.filter(free, status__in=OutboxDelivery.OPEN, next_attempt_at__lte=now)
     if tried:  # each delivery at most once per dispatch run, so one that failed waits for its backoff
         due = due.exclude(pk__in=tried)
-    ids = list(due.exclude(Exists(earlier_open)).order_by("pk").values_list("pk", flat=True)[:limit])
-    if not ids:
-        return None
+    due = due.exclude(Exists(earlier_open)).order_by("pk").values_list("pk", flat=True)
     until = now + timedelta(seconds=settings.OUTBOX_CLAIM_SECONDS)
-    # One UPDATE that re-checks the claim: of two dispatchers racing for a row only one changes it.
-    OutboxDelivery.objects.filter(free, pk__in=ids, status__in=OutboxDelivery.OPEN).update(
-        claim_token=token, claimed_until=until
-    )
+    table, free_sql = OutboxDelivery._meta.db_table, "(claimed_until IS NULL OR claimed_until < %s)"
+    open_sql = ", ".join(["%s"] * len(OutboxDelivery.OPEN))
+    db_time = connection.ops.adapt_datetimefield_value
+    with transaction.atomic(), connection.cursor() as cursor:
+        locked = due.select_for_update(skip_locked=True) if connection.features.has_select_for_update else due
+        due_sql, due_params = locked[:limit].query.sql_with_params()
+        # Only the ORM's own SQL for `due` and the table name are formatted in; every value is a parameter.
+        # MATERIALIZED: picked once. As a plain IN (subquery) PostgreSQL may run it again for each row it updates,
+        # and each run skips the rows this statement already changed, so LIMIT would not bound the batch.
+        cursor.execute(
+            f"WITH picked AS MATERIALIZED ({due_sql}) "  # noqa: S608
+            f"UPDATE {table} SET claim_token = %s, claimed_until = %s "
+            f"WHERE id IN (SELECT pk FROM picked) AND {free_sql} AND status IN ({open_sql}) RETURNING id",
+            [*due_params, token, db_time(until), db_time(now), *OutboxDelivery.OPEN],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        # Nothing claimed: none due at all, or others took every due row (skipped as locked, or won the race).
+        return [] if due.exists() else None
     return list(
         OutboxDelivery.objects.filter(claim_token=token, pk__in=ids)
         .select_related("event", "event__order", "event__order__store", "subscription", "store")
@@ -523,6 +540,17 @@ def _backoff(attempts: int) -> float:
     return min(settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), settings.OUTBOX_RETRY_MAX_SECONDS)
 
 
+_RECORDED_FIELDS = (
+    "attempts",
+    "claim_token",
+    "claimed_until",
+    "status",
+    "delivered_at",
+    "last_error",
+    "next_attempt_at",
+)
+
+
 def _record(outcomes: Sequence[_Outcome], *, token: str) -> None:
     """All results of a batch in one transaction (one commit per batch, not per postback)."""
     now = timezone.now()
@@ -543,31 +571,30 @@ def _record(outcomes: Sequence[_Outcome], *, token: str) -> None:
                 for o in outcomes
             ]
         )
+        delivered: list[int] = []
         for o in outcomes:
             d = o.delivery
             d.attempts += 1
             d.claim_token, d.claimed_until = "", None
             if o.ok:
                 d.status, d.delivered_at, d.last_error = D.DELIVERED, now, ""
-            elif o.retry and d.event.created_at > give_up_before:
+                delivered.append(d.pk)
+                continue
+            if o.retry and d.event.created_at > give_up_before:
                 wait = max(_backoff(d.attempts), o.retry_after or 0)
                 d.status, d.next_attempt_at, d.last_error = D.RETRYING, now + timedelta(seconds=wait), o.error
             else:
                 d.status, d.last_error = D.GAVE_UP, o.error
                 gave_up.append(d)
-            fields = [
-                "attempts",
-                "claim_token",
-                "claimed_until",
-                "status",
-                "delivered_at",
-                "last_error",
-                "next_attempt_at",
-            ]
             # Only while the claim is ours; a claim that expired meanwhile belongs to another dispatcher now.
             OutboxDelivery.objects.filter(pk=d.pk, claim_token=token).update(
-                **{name: getattr(d, name) for name in fields}
+                **{name: getattr(d, name) for name in _RECORDED_FIELDS}
             )
+        if delivered:  # the usual case: the whole batch delivered, one UPDATE (same claim check)
+            OutboxDelivery.objects.filter(pk__in=delivered, claim_token=token).update(
+                attempts=F("attempts") + 1, claim_token="", claimed_until=None, status=D.DELIVERED, delivered_at=now,
+                last_error="",
+            )  # fmt: skip
         for d in gave_up:
             _gave_up_event(d)
 
