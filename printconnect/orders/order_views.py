@@ -93,6 +93,7 @@ def _list_page(
     clients: list[Client] | None,
     stores: list[Store],
     can_change: bool,
+    test_store: Store | None = None,
 ) -> HttpResponse:
     filters = _filters(request, clients, stores)
     if side.staff and filters.client_id is None:
@@ -116,6 +117,8 @@ def _list_page(
         "base_query": base_query,
         "list_url": side.url("order_list"),
         "filtered": bool(base_query),
+        # The store chosen in the filter, when "Send test order" may be offered for it.
+        "test_store": test_store,
     }
     return render(request, "orders/order_list.html", context)
 
@@ -193,7 +196,8 @@ def staff_order_list(request: HttpRequest) -> HttpResponse:
     clients = list(Client.objects.order_by("name").only("pk", "name"))
     client_id = _int(request.GET.get("client", ""))
     stores = list(Store.objects.filter(client_id=client_id).order_by("name").only("pk", "name")) if client_id else []
-    return _list_page(request, _STAFF, Order.objects.all(), clients, stores, can_change=True)
+    test_store = next((s for s in stores if str(s.pk) == request.GET.get("store", "")), None)
+    return _list_page(request, _STAFF, Order.objects.all(), clients, stores, can_change=True, test_store=test_store)
 
 
 @staff_required
@@ -264,7 +268,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
     )
     if not stores:
         raise PermissionDenied("Your role does not show orders; ask your team's Admin if you need to see them.")
-    return _list_page(request, _PORTAL, _portal_orders(request), None, stores, can_change=False)
+    chosen = next((s for s in stores if str(s.pk) == request.GET.get("store", "")), None)
+    test_store = chosen if chosen is not None and _portal_can_change(request, chosen) else None
+    return _list_page(request, _PORTAL, _portal_orders(request), None, stores, can_change=False, test_store=test_store)
 
 
 @portal_member_required

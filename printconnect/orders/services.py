@@ -72,6 +72,8 @@ class OrderData:
     shipping_method: str = ""
     # Who ships it: the merchant (the print shop, for this store) or a marketplace (FBA...): StoreOrderSettings'.
     fulfilment_channel: str = StoreOrderSettings.Fulfilment.MERCHANT
+    # A test order ("Send test order"): the whole pipeline, never sent to the store, can be deleted.
+    is_test: bool = False
 
 
 class Ingested:
@@ -368,6 +370,7 @@ def _order_row(store: Store, data: OrderData, plan: OrderPlan, now: datetime) ->
         customer_email=data.customer_email,
         shipping_address=data.shipping_address,
         shipping_method=data.shipping_method[:200],
+        is_test=data.is_test,
         synced_at=now,
     )
 

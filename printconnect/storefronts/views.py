@@ -92,7 +92,10 @@ def _visible_store(request: HttpRequest, pk: int) -> Store:
 def store_detail(request: HttpRequest, pk: int) -> HttpResponse:
     store = _visible_store(request, pk)
     can_change = request.user.has_perm(f"storefronts.{perms.CHANGE_STORE}", store)
-    return render(request, "portal/stores/store_detail.html", {"store": store, "can_change": can_change})
+    # "Send test order" changes the store's orders (Admins; Order managers reach it from the order list).
+    can_send_test = request.user.has_perm(f"storefronts.{perms.CHANGE_STORE_ORDERS}", store)
+    context = {"store": store, "can_change": can_change, "can_send_test": can_send_test}
+    return render(request, "portal/stores/store_detail.html", context)
 
 
 @portal_member_required
