@@ -24,7 +24,7 @@ from printconnect.core.countries import COUNTRIES, country_name
 from printconnect.core.exceptions import ApplicationError
 from printconnect.orders import services
 from printconnect.orders.intake import HoldCause
-from printconnect.orders.models import Order, OrderHold, PrintFile, StoreShippingMethod
+from printconnect.orders.models import Order, OrderHold, OutboxEvent, PrintFile, StoreShippingMethod
 from printconnect.storefronts.models import Store
 
 logger = logging.getLogger(__name__)
@@ -240,11 +240,25 @@ def test_order_summary(order: Order) -> str:
 # --- deleting --------------------------------------------------------------------------------------------------------
 
 
+def _deliveries_idle_check(orders: list[Order], ids: list[int]) -> None:
+    """Refuse while a dispatcher is sending one of these orders' events (it would record its attempt against a row
+    that is gone). The deliveries are locked first, so no dispatcher can claim one until the deletion commits; they
+    are read through the relation, as orders may not import the integrations app that owns them."""
+    deliveries = OutboxEvent.deliveries.rel.related_model.objects  # integrations' OutboxDelivery
+    claims = deliveries.select_for_update().filter(order_id__in=ids).values_list("order_id", "claimed_until")
+    now = timezone.now()
+    busy = sorted({order_id for order_id, until in claims if until is not None and until > now})
+    if busy:
+        numbers = ", ".join(order.number for order in orders if order.pk in busy)
+        raise ApplicationError(f"The events of {numbers} are being sent right now; try again in a minute.")
+
+
 def _orders_delete(orders: list[Order]) -> None:
     """Delete locked test orders of one store with everything that hangs on them. The database cascades (items, holds,
     print files, shipments and their items, history, outbox events, their deliveries and attempts); the print files'
     stored files go once committed; the store's hold Errors are recounted (resolved when they hold nothing now)."""
     ids = [order.pk for order in orders]
+    _deliveries_idle_check(orders, ids)
     holds = OrderHold.objects.filter(order_id__in=ids).values_list("reason", "key")
     causes = [HoldCause(reason, key, "", "") for reason, key in holds]
     names = [name for name in PrintFile.objects.filter(item__order_id__in=ids).values_list("file", flat=True) if name]

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import random
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils import timezone
 
 from printconnect.catalog.models import CatalogProduct, StoreVariant
 from printconnect.core.exceptions import ApplicationError
 from printconnect.core.permissions import Role
 from printconnect.integrations.models import DeliveryAttempt, IntegrationEvent, OutboxDelivery
-from printconnect.integrations.services.outbox import outbox_dispatch, postback_subscription_create
+from printconnect.integrations.services.outbox import outbox_dispatch, outbox_fanout, postback_subscription_create
 from printconnect.orders.models import (
     Order,
     OrderHold,
@@ -273,6 +275,21 @@ def test_deleting_a_held_test_order_resolves_the_error_it_alone_raised_when_dele
     test_order_delete(order=other, actor=None)
     error.refresh_from_db()
     assert error.resolved_at is not None and not OrderHold.objects.exists()
+
+
+def test_deleting_a_test_order_is_refused_while_its_events_are_being_sent_when_claimed(store, receiver):
+    postback_subscription_create(client=store.client, url=receiver.url, events=["order.status_changed"])
+    order = send(store, poster(store))
+    order_status_change(order=order, to_status=S.IN_PRODUCTION, source="staff")
+    outbox_fanout()
+    claimed = OutboxDelivery.objects.filter(order_id=order.pk, target=OutboxDelivery.Target.POSTBACK)
+    claimed.update(claim_token="busy", claimed_until=timezone.now() + timedelta(minutes=5))
+    with pytest.raises(ApplicationError, match="being sent right now"):
+        test_order_delete(order=order, actor=None)
+    assert Order.objects.filter(pk=order.pk).exists() and claimed.exists()
+    claimed.update(claim_token="", claimed_until=timezone.now() - timedelta(seconds=1))  # the claim ran out
+    test_order_delete(order=order, actor=None)
+    assert not Order.objects.filter(pk=order.pk).exists()
 
 
 def test_deleting_a_real_order_is_refused_when_asked(store):
