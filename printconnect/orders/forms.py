@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from printconnect.catalog.models import Carrier, ShippingMethod, StoreProduct, StoreVariant
-from printconnect.core.countries import country_choices
+from printconnect.core.countries import COUNTRIES
 from printconnect.orders.models import CarrierRule, StoreOrderSettings, StoreShippingMethod
 from printconnect.orders.services import CarrierRuleData
 
@@ -189,7 +189,7 @@ class TestOrderForm(forms.Form):
         super().__init__(data, **kwargs)
         self.store = store
         self.fields["product"].choices = _test_order_choices(store)
-        self.fields["country"].choices = country_choices()
+        self.fields["country"].choices = [(code, f"{name} ({code})") for code, name in COUNTRIES]
         self.fields["country"].initial = "DE"
 
     def clean(self) -> dict[str, Any]:

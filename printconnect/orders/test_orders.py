@@ -20,7 +20,7 @@ from faker import Faker
 from faker.config import AVAILABLE_LOCALES
 
 from printconnect.catalog.models import CatalogProduct, StoreProduct, StoreVariant
-from printconnect.core.countries import COUNTRIES, country_name
+from printconnect.core.countries import COUNTRY_NAMES
 from printconnect.core.exceptions import ApplicationError
 from printconnect.orders import services
 from printconnect.orders.intake import HoldCause
@@ -41,7 +41,7 @@ def _locales_by_country() -> dict[str, str]:
     found: dict[str, str] = {}
     for locale in sorted(AVAILABLE_LOCALES):
         _language, _, country = locale.partition("_")
-        if country in COUNTRIES:
+        if country in COUNTRY_NAMES:
             found.setdefault(country, locale)
     return found | _PREFERRED_LOCALES
 
@@ -178,7 +178,7 @@ def test_order_create(
     it comes out received, or held with what to fix. `rng` makes it repeatable (tests)."""
     rng = rng or random.Random()  # noqa: S311  (made-up customers, not secrets)
     code = (country or "").strip().upper()
-    if code not in COUNTRIES:
+    if code not in COUNTRY_NAMES:
         raise ApplicationError("Choose the country the test customer lives in.", field="country")
     chosen = _variant_pick(store, variant, product, rng)
     chosen = StoreVariant.objects.select_related("product", "catalog_product").get(pk=chosen.pk)
@@ -230,7 +230,8 @@ def test_order_summary(order: Order) -> str:
     """For the flash message: what was sent and what the pipeline made of it."""
     item = order.items.first()
     what = f"{item.quantity} x {item.title or item.sku}" if item else "no line"
-    country = country_name(order.shipping_address.get("country", ""))
+    code = order.shipping_address.get("country", "")
+    country = COUNTRY_NAMES.get(code, code)
     outcome = (
         f"on hold: {order.get_hold_reason_display().lower()}" if order.status == Order.Status.ON_HOLD else "received"
     )
