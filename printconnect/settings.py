@@ -190,6 +190,11 @@ INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 
 # Largest product mapping file (CSV or XLSX) a client may upload on a store's Bulk operations page.
 MAPPING_IMPORT_MAX_BYTES = env.int("MAPPING_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# Orders CSV import of a manual store: the largest file and the most rows (order lines) one upload may hold.
+ORDER_IMPORT_MAX_BYTES = env.int("ORDER_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+ORDER_IMPORT_MAX_ROWS = env.int("ORDER_IMPORT_MAX_ROWS", default=5000)
+# The currency a manual order gets unless the form or the CSV names another (ISO 4217).
+MANUAL_ORDER_DEFAULT_CURRENCY = env.str("MANUAL_ORDER_DEFAULT_CURRENCY", default="EUR")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

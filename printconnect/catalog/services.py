@@ -497,12 +497,23 @@ def tracking_url_template_clean(template: Any) -> str:
     return text
 
 
-def _unique_code(model: type[Carrier] | type[ShippingMethod], code: str, *, exclude_pk: int | None, label: str) -> None:
-    other = model.objects.filter(code__iexact=code).exclude(pk=exclude_pk).first()
-    if other is not None:
-        raise ApplicationError(
-            f"{label.capitalize()} code {code!r} is already used by {other}. Pick another.", field="code"
-        )
+def _save_with_unique_code(
+    obj: Carrier | ShippingMethod, *, label: str, update_fields: list[str] | None = None
+) -> None:
+    """Save a carrier or shipping method whose code must be unique in any case: checked first for a message that
+    names the other one, and again by the database's constraint for a race between two saves."""
+    other = type(obj).objects.filter(code__iexact=obj.code).exclude(pk=obj.pk).first()
+    refusal = f"{label.capitalize()} code {obj.code!r} is already used by {other}. Pick another."
+    if other is None:
+        try:
+            with transaction.atomic():
+                obj.save(update_fields=update_fields)
+            return
+        except IntegrityError:  # saved by someone else between the check and this write
+            refusal = f"{label.capitalize()} code {obj.code!r} was just taken by another {label}. Pick another."
+    if obj.pk is not None and update_fields:
+        obj.refresh_from_db()  # the caller's object shows what is saved, not the refused values
+    raise ApplicationError(refusal, field="code")
 
 
 @transaction.atomic
@@ -515,8 +526,7 @@ def carrier_create(
         tracking_url_template=tracking_url_template_clean(tracking_url_template),
         active=bool(active),
     )
-    _unique_code(Carrier, carrier.code, exclude_pk=None, label="carrier")
-    carrier.save()
+    _save_with_unique_code(carrier, label="carrier")
     return carrier
 
 
@@ -529,10 +539,9 @@ def carrier_update(
         "name": _text(name, field="name", label="carrier name", max_length=200),
         "tracking_url_template": tracking_url_template_clean(tracking_url_template),
     }
-    _unique_code(Carrier, values["code"], exclude_pk=carrier.pk, label="carrier")
     for name_, value in values.items():
         setattr(carrier, name_, value)
-    carrier.save(update_fields=[*values, "updated_at"])
+    _save_with_unique_code(carrier, label="carrier", update_fields=[*values, "updated_at"])
     return carrier
 
 
@@ -581,8 +590,7 @@ def shipping_method_create(
         ),
         active=bool(active),
     )
-    _unique_code(ShippingMethod, method.code, exclude_pk=None, label="shipping method")
-    method.save()
+    _save_with_unique_code(method, label="shipping method")
     return method
 
 
@@ -598,10 +606,9 @@ def shipping_method_update(
             service_level, field="service_level", label="service level", choices=ShippingMethod.ServiceLevel
         ),
     }
-    _unique_code(ShippingMethod, values["code"], exclude_pk=method.pk, label="shipping method")
     for name_, value in values.items():
         setattr(method, name_, value)
-    method.save(update_fields=[*values, "updated_at"])
+    _save_with_unique_code(method, label="shipping method", update_fields=[*values, "updated_at"])
     return method
 
 

@@ -4,6 +4,7 @@ Thin: forms check shapes, services act."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -44,6 +45,36 @@ def _filters(request: HttpRequest, form_class: type) -> tuple[Any, dict[str, Any
     return form, values, urlencode(kept)
 
 
+def _list_page(
+    request: HttpRequest, form_class: type, rows: Callable[[dict[str, Any]], Any], template: str
+) -> HttpResponse:
+    form, values, page_query = _filters(request, form_class)
+    page = Paginator(rows(values), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, template, {"form": form, "page": page, "page_query": page_query, "search": values["q"]})
+
+
+def _form_save(
+    request: HttpRequest, form: Any, save: Callable[..., Any], done: Callable[[Any], str], *, row: Model | None = None
+) -> Any | None:
+    """Run a service with a valid POSTed form's data: its result, with a success message; or None, with the form
+    showing why (a refusal goes on its field, and `row`, which the service may have changed in memory, is re-read)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = save(actor=request.user, **form.cleaned_data)
+    except ApplicationError as exc:
+        if row is not None:
+            row.refresh_from_db()
+        add_application_error(form, exc)
+        return None
+    messages.success(request, done(result))
+    return result
+
+
+def _method_initial(method: ShippingMethod) -> dict[str, Any]:
+    return {"code": method.code, "name": method.name, "carrier": method.carrier, "service_level": method.service_level}
+
+
 def _toggle(request: HttpRequest, row: Model, service: Callable[..., Any], kwarg: str, done: str) -> None:
     try:
         service(**{kwarg: row, "actor": request.user})
@@ -58,26 +89,18 @@ def _toggle(request: HttpRequest, row: Model, service: Callable[..., Any], kwarg
 
 @staff_required
 def product_list(request: HttpRequest) -> HttpResponse:
-    form, values, page_query = _filters(request, CatalogFilterForm)
-    products = selectors.catalog_products_list(
-        search=values["q"], kind=values.get("kind", ""), active=active_from_choice(values["active"])
-    )
-    page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "page_query": page_query, "search": values["q"]}
-    return render(request, "staff/catalog/product_list.html", context)
+    def rows(values: dict[str, Any]) -> Any:
+        active = active_from_choice(values["active"])
+        return selectors.catalog_products_list(search=values["q"], kind=values.get("kind", ""), active=active)
+
+    return _list_page(request, CatalogFilterForm, rows, "staff/catalog/product_list.html")
 
 
 @staff_required
 def product_create(request: HttpRequest) -> HttpResponse:
     form = CatalogProductForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            product = services.catalog_product_create(actor=request.user, **form.cleaned_data)
-        except ApplicationError as exc:
-            add_application_error(form, exc)
-        else:
-            messages.success(request, f"Catalog product {product.uid} created.")
-            return redirect("catalog:product_list")
+    if _form_save(request, form, services.catalog_product_create, lambda p: f"Catalog product {p.uid} created."):
+        return redirect("catalog:product_list")
     return render(request, "staff/catalog/product_form.html", {"form": form, "product": None})
 
 
@@ -91,15 +114,9 @@ def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "print_specs": specs_to_text(product.print_specs),
     }
     form = CatalogProductForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.catalog_product_update(product=product, actor=request.user, **form.cleaned_data)
-        except ApplicationError as exc:
-            product.refresh_from_db()
-            add_application_error(form, exc)
-        else:
-            messages.success(request, f"Catalog product {product.uid} saved.")
-            return redirect("catalog:product_list")
+    save = partial(services.catalog_product_update, product=product)
+    if _form_save(request, form, save, lambda p: f"Catalog product {p.uid} saved.", row=product):
+        return redirect("catalog:product_list")
     return render(request, "staff/catalog/product_form.html", {"form": form, "product": product})
 
 
@@ -125,24 +142,17 @@ def product_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def carrier_list(request: HttpRequest) -> HttpResponse:
-    form, values, page_query = _filters(request, ActiveFilterForm)
-    carriers = selectors.carriers_list(search=values["q"], active=active_from_choice(values["active"]))
-    page = Paginator(carriers, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "page_query": page_query, "search": values["q"]}
-    return render(request, "staff/catalog/carrier_list.html", context)
+    def rows(values: dict[str, Any]) -> Any:
+        return selectors.carriers_list(search=values["q"], active=active_from_choice(values["active"]))
+
+    return _list_page(request, ActiveFilterForm, rows, "staff/catalog/carrier_list.html")
 
 
 @staff_required
 def carrier_create(request: HttpRequest) -> HttpResponse:
     form = CarrierForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            carrier = services.carrier_create(actor=request.user, **form.cleaned_data)
-        except ApplicationError as exc:
-            add_application_error(form, exc)
-        else:
-            messages.success(request, f"Carrier {carrier.name} created.")
-            return redirect("catalog:carrier_list")
+    if _form_save(request, form, services.carrier_create, lambda c: f"Carrier {c.name} created."):
+        return redirect("catalog:carrier_list")
     return render(request, "staff/catalog/carrier_form.html", {"form": form, "carrier": None})
 
 
@@ -151,15 +161,9 @@ def carrier_edit(request: HttpRequest, pk: int) -> HttpResponse:
     carrier = get_object_or_404(Carrier, pk=pk)
     initial = {"code": carrier.code, "name": carrier.name, "tracking_url_template": carrier.tracking_url_template}
     form = CarrierForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.carrier_update(carrier=carrier, actor=request.user, **form.cleaned_data)
-        except ApplicationError as exc:
-            carrier.refresh_from_db()
-            add_application_error(form, exc)
-        else:
-            messages.success(request, f"Carrier {carrier.name} saved.")
-            return redirect("catalog:carrier_list")
+    save = partial(services.carrier_update, carrier=carrier)
+    if _form_save(request, form, save, lambda c: f"Carrier {c.name} saved.", row=carrier):
+        return redirect("catalog:carrier_list")
     return render(request, "staff/catalog/carrier_form.html", {"form": form, "carrier": carrier})
 
 
@@ -185,47 +189,29 @@ def carrier_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def method_list(request: HttpRequest) -> HttpResponse:
-    form, values, page_query = _filters(request, ActiveFilterForm)
-    methods = selectors.shipping_methods_list(search=values["q"], active=active_from_choice(values["active"]))
-    page = Paginator(methods, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "page_query": page_query, "search": values["q"]}
-    return render(request, "staff/catalog/method_list.html", context)
+    def rows(values: dict[str, Any]) -> Any:
+        return selectors.shipping_methods_list(search=values["q"], active=active_from_choice(values["active"]))
+
+    return _list_page(request, ActiveFilterForm, rows, "staff/catalog/method_list.html")
 
 
 @staff_required
 def method_create(request: HttpRequest) -> HttpResponse:
     form = ShippingMethodForm(request.POST or None, carriers=selectors.carriers_for_choice())
-    if request.method == "POST" and form.is_valid():
-        try:
-            method = services.shipping_method_create(actor=request.user, **form.cleaned_data)
-        except ApplicationError as exc:
-            add_application_error(form, exc)
-        else:
-            messages.success(request, f"Shipping method {method.name} created. Add its prices below.")
-            return redirect("catalog:method_edit", pk=method.pk)
+    done = lambda m: f"Shipping method {m.name} created. Add its prices below."  # noqa: E731
+    if method := _form_save(request, form, services.shipping_method_create, done):
+        return redirect("catalog:method_edit", pk=method.pk)
     return render(request, "staff/catalog/method_form.html", {"form": form, "method": None})
 
 
 @staff_required
 def method_edit(request: HttpRequest, pk: int) -> HttpResponse:
     method = get_object_or_404(ShippingMethod.objects.select_related("carrier"), pk=pk)
-    initial = {
-        "code": method.code,
-        "name": method.name,
-        "carrier": method.carrier,
-        "service_level": method.service_level,
-    }
     carriers = selectors.carriers_for_choice(include=method.carrier)
-    form = ShippingMethodForm(request.POST or None, initial=initial, carriers=carriers)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.shipping_method_update(method=method, actor=request.user, **form.cleaned_data)
-        except ApplicationError as exc:
-            method.refresh_from_db()
-            add_application_error(form, exc)
-        else:
-            messages.success(request, f"Shipping method {method.name} saved.")
-            return redirect("catalog:method_edit", pk=method.pk)
+    form = ShippingMethodForm(request.POST or None, initial=_method_initial(method), carriers=carriers)
+    save = partial(services.shipping_method_update, method=method)
+    if _form_save(request, form, save, lambda m: f"Shipping method {m.name} saved.", row=method):
+        return redirect("catalog:method_edit", pk=method.pk)
     return _method_page(request, method, form=form, rate_form=ShippingRateForm(initial={"currency": "EUR"}))
 
 
@@ -263,21 +249,11 @@ def method_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 def rate_create(request: HttpRequest, pk: int) -> HttpResponse:
     method = get_object_or_404(ShippingMethod.objects.select_related("carrier"), pk=pk)
     rate_form = ShippingRateForm(request.POST)
-    if rate_form.is_valid():
-        try:
-            rate = services.shipping_rate_create(method=method, actor=request.user, **rate_form.cleaned_data)
-        except ApplicationError as exc:
-            add_application_error(rate_form, exc)
-        else:
-            messages.success(request, f"Price for {rate.country_group} in {rate.currency} added.")
-            return redirect("catalog:method_edit", pk=method.pk)
-    initial = {
-        "code": method.code,
-        "name": method.name,
-        "carrier": method.carrier,
-        "service_level": method.service_level,
-    }
-    form = ShippingMethodForm(initial=initial, carriers=selectors.carriers_for_choice(include=method.carrier))
+    save = partial(services.shipping_rate_create, method=method)
+    if _form_save(request, rate_form, save, lambda r: f"Price for {r.country_group} in {r.currency} added."):
+        return redirect("catalog:method_edit", pk=method.pk)
+    carriers = selectors.carriers_for_choice(include=method.carrier)
+    form = ShippingMethodForm(initial=_method_initial(method), carriers=carriers)
     return _method_page(request, method, form=form, rate_form=rate_form)
 
 
@@ -291,14 +267,9 @@ def rate_edit(request: HttpRequest, pk: int, rate_pk: int) -> HttpResponse:
         "price": rate.price,
     }
     form = ShippingRateForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.shipping_rate_update(rate=rate, actor=request.user, **form.cleaned_data)
-        except ApplicationError as exc:
-            add_application_error(form, exc)
-        else:
-            messages.success(request, f"Price for {rate.country_group} in {rate.currency} saved.")
-            return redirect("catalog:method_edit", pk=pk)
+    save = partial(services.shipping_rate_update, rate=rate)
+    if _form_save(request, form, save, lambda r: f"Price for {r.country_group} in {r.currency} saved."):
+        return redirect("catalog:method_edit", pk=pk)
     return render(request, "staff/catalog/rate_form.html", {"form": form, "rate": rate, "method": rate.shipping_method})
 
 

@@ -15,9 +15,9 @@ from django.utils import timezone
 from printconnect.integrations.models import Feed, IntegrationEvent
 from printconnect.integrations.services.events import EventData, event_record, events_record_many
 from printconnect.orders.intake import HoldCause
-from printconnect.orders.models import Order, OutboxEvent, Shipment
+from printconnect.orders.models import Order, OrderSourceChange, OutboxEvent, Shipment
 from printconnect.orders.selectors import hold_cause_counts
-from printconnect.orders.signals import order_holds_changed, shipment_untracked
+from printconnect.orders.signals import order_changed_at_source, order_holds_changed, shipment_untracked
 from printconnect.storefronts.signals import store_activation_date_changed
 
 # What each hold reason's Error is about (IntegrationEvent.object_type); the cause's key is its object id.
@@ -109,6 +109,23 @@ def shipment_untracked_error(sender: Any, *, shipment: Shipment, **kwargs: Any) 
             f"Order {order.number}: no carrier for tracking number {shipment.tracking_number}. Neither a carrier rule "
             "of the store matches it nor is a default carrier set, so the tracking is not sent to the store. "
             "Add a carrier rule or a default carrier in the store's Shipping settings."
+        ),
+        object_type="order",
+        object_id=order.number,
+    )
+
+
+@receiver(order_changed_at_source, dispatch_uid="integrations.changed_after_production_started")
+def changed_after_production_started(sender: Any, *, order: Order, change: OrderSourceChange, **kwargs: Any) -> None:
+    what = "; ".join(f"{row['what']}: {row['was']} -> {row['now']}" for row in change.differences[:3])
+    event_record(
+        store=order.store,
+        severity=IntegrationEvent.Severity.ERROR,
+        code="order.changed_in_production",
+        message=(
+            f"Order {order.number} was changed in the store after its production started here ({what}). It is not "
+            "held and the change is not applied. Compare the versions on the order page, agree with the client what "
+            "happens, then choose “Keep as imported” there and mark this resolved."
         ),
         object_type="order",
         object_id=order.number,

@@ -4,7 +4,9 @@ from printconnect.orders.models import (
     CarrierRule,
     Order,
     OrderHold,
+    OrderImport,
     OrderItem,
+    OrderSourceChange,
     OrderStatusChange,
     OutboxEvent,
     PrintFile,
@@ -132,4 +134,42 @@ class PrintFileAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(OrderSourceChange)
+class OrderSourceChangeAdmin(admin.ModelAdmin):
+    """Read-only: decided on the order page ("Accept the store's changes" / "Keep as imported"), which holds and
+    releases the order."""
+
+    list_display = ["pk", "order", "status", "production_started", "detected_at", "decided_by", "decided_at"]
+    list_filter = ["status", "production_started"]
+    search_fields = ["order__number", "order__external_id"]
+    list_select_related = ["order", "order__store", "decided_by"]
+    date_hierarchy = "detected_at"
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(OrderImport)
+class OrderImportAdmin(admin.ModelAdmin):
+    """History of the orders CSV uploads of manual stores. Read-only: files are checked, imported and discarded on
+    the store's Import orders page."""
+
+    list_display = ["original_name", "store", "status", "rows_total", "orders_count", "lines_count", "orders_created"]
+    list_display += ["created_by", "created_at", "imported_at"]
+    list_filter = ["status", "store__client"]
+    search_fields = ["original_name", "store__name", "store__client__name", "created_by__email", "message"]
+    list_select_related = ["store", "store__client", "created_by"]
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in OrderImport._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

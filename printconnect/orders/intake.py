@@ -67,6 +67,24 @@ class VariantInfo:
 
 
 @dataclass(frozen=True)
+class CatalogInfo:
+    """A catalog product an order line names directly by its UID (manual orders and CSV imports): no store product
+    stands between them."""
+
+    pk: int
+    uid: str
+    name: str
+    kind: str
+    specs: Mapping[str, str]
+    active: bool
+
+
+def catalog_key(uid: str) -> str:
+    """How catalog UIDs are matched: unique in any case (CatalogProduct's constraint)."""
+    return uid.strip().casefold()
+
+
+@dataclass(frozen=True)
 class ShippingInfo:
     """A shipping method name seen in the store's orders (StoreShippingMethod) and the PSP method it maps to."""
 
@@ -84,6 +102,7 @@ class Line(Protocol):
     external_product_id: str
     external_variant_id: str
     attributes: Any
+    # Optional on a line (getattr): catalog_uid, a catalog product named directly; print_file_urls.
 
 
 @dataclass(frozen=True)
@@ -190,13 +209,22 @@ def plan_order(
     rules: StoreRules,
     variants: Mapping[str, VariantInfo],
     shipping: Mapping[str, ShippingInfo],
+    catalog: Mapping[str, CatalogInfo] | None = None,
+    chosen_shipping_method_id: int | None = None,
 ) -> OrderPlan:
-    """Map every line and the shipping method; collect what holds the order (nothing: it is received)."""
+    """Map every line and the shipping method; collect what holds the order (nothing: it is received).
+
+    A line with a catalog_uid names its catalog product directly (`catalog`, by catalog_key); an order whose print
+    shop shipping method was chosen by a person (`chosen_shipping_method_id`) needs no mapping for it."""
     causes: dict[tuple[str, str], HoldCause] = {}
     plans: list[LinePlan] = []
     files: list[PrintFile] = []
     for line, line_type in zip(lines, line_product_types, strict=True):
-        plan, cause = _plan_line(line, line_type, rules, variants.get(variant_key(line)))
+        uid = getattr(line, "catalog_uid", "")
+        if uid:
+            plan, cause = _plan_catalog_line(line, rules, (catalog or {}).get(catalog_key(uid)))
+        else:
+            plan, cause = _plan_line(line, line_type, rules, variants.get(variant_key(line)))
         plans.append(plan)
         if cause is not None:
             causes.setdefault((cause.reason, cause.key), cause)
@@ -204,9 +232,12 @@ def plan_order(
             urls = [plan.design_file_url] if plan.design_file_url else list(getattr(line, "print_file_urls", ()))
             files += [PrintFile(line.external_id, url) for url in urls if url]
             if not any(urls):
-                missing = _missing_file(line, variants.get(variant_key(line)))
+                missing = _missing_file(line, None if uid else variants.get(variant_key(line)))
                 causes.setdefault((missing.reason, missing.key), missing)
-    method_id, cause = _plan_shipping(shipping_method, rules, shipping)
+    if chosen_shipping_method_id is not None:
+        method_id, cause = chosen_shipping_method_id, None
+    else:
+        method_id, cause = _plan_shipping(shipping_method, rules, shipping)
     if cause is not None:
         causes[(cause.reason, cause.key)] = cause
     return OrderPlan(tuple(plans), method_id, tuple(causes.values()), tuple(files))
@@ -217,6 +248,14 @@ MISSING_FILE_PREFIX = "missing:"
 
 def _missing_file(line: Line, variant: VariantInfo | None) -> HoldCause:
     """A printed line with neither a design file on its variant nor a print file from the store."""
+    uid = getattr(line, "catalog_uid", "")
+    if uid:
+        return HoldCause(
+            HoldReason.PRINT_FILE,
+            f"{MISSING_FILE_PREFIX}{variant_key(line)}",
+            f"Line {_line_label(line, None)} (catalog product {uid}) is printed but was given no print file",
+            "Give the line a file on the order's page or the store's Held orders page.",
+        )
     return HoldCause(
         HoldReason.PRINT_FILE,
         f"{MISSING_FILE_PREFIX}{variant_key(line)}",
@@ -255,6 +294,23 @@ def _plan_line(
             "Connect it in the store's Products tab.",
         )
     return _mapped(line, variant, kind=variant.catalog_kind or Kind.PRINTABLE), None
+
+
+def _plan_catalog_line(line: Line, rules: StoreRules, product: CatalogInfo | None) -> tuple[LinePlan, HoldCause | None]:
+    """A line naming a catalog product by UID: printed or stock as the catalog says, with the catalog's specs."""
+    uid = getattr(line, "catalog_uid", "")
+    if product is None or not product.active:
+        state = "is inactive" if product is not None else "does not exist"
+        return LinePlan(catalog_product_id=product.pk if product else None), HoldCause(
+            HoldReason.UNMAPPED_PRODUCT,
+            f"uid:{catalog_key(uid)}",
+            f"Line {_line_label(line, None)} names catalog product {uid}, which {state}",
+            "Ask the print shop to activate it, or cancel the order and place it again with another product.",
+        )
+    if product.kind == Kind.STOCK:
+        return LinePlan(catalog_product_id=product.pk, kind=Kind.STOCK), None
+    specs = {str(k): str(v) for k, v in product.specs.items()}
+    return LinePlan(catalog_product_id=product.pk, kind=Kind.PRINTABLE, print_specs=specs), None
 
 
 def _plan_non_printable(

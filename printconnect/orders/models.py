@@ -50,12 +50,17 @@ class Order(TimeStampedModel):
     psp_shipping_method = models.ForeignKey(
         ShippingMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
     )
+    # A person chose psp_shipping_method (Place order, CSV import): re-processing keeps it instead of mapping.
+    shipping_method_chosen = models.BooleanField(default=False)
     hold_reason = models.CharField(max_length=30, choices=HoldReason.choices, blank=True, default="")
     # What exactly holds it, for people: "Variant 'Poster - A3, Matte' (SKU POS-A3-MATTE) is not connected".
     hold_detail = models.TextField(blank=True)
     # A test order ("Send test order"): runs the whole pipeline, never goes out to the store, can be deleted.
     is_test = models.BooleanField(default=False)
     synced_at = models.DateTimeField()
+    # When the store last changed the order, as it said when we last read it: a later change in the store (its
+    # lines, address...) makes the feeds read the whole order again, to see what changed (orders.source_changes).
+    store_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-placed_at", "-pk"]
@@ -96,6 +101,8 @@ class OrderItem(models.Model):
     # The store's product type as the order line said (normal or stock): how a line whose product is not imported yet
     # is classified when the order is re-processed.
     store_product_type = models.CharField(max_length=10, blank=True, default="normal")
+    # The catalog product UID a manual or CSV line named directly (no store product): re-processing maps it again.
+    catalog_uid = models.CharField(max_length=64, blank=True)
 
     class Kind(models.TextChoices):
         UNMAPPED = "", "Not mapped yet"
@@ -328,3 +335,75 @@ class PrintFile(TimeStampedModel):
     @property
     def is_bad(self) -> bool:
         return self.status in (self.Status.FAILED, self.Status.MISMATCH)
+
+
+class OrderSourceChange(TimeStampedModel):
+    """The store changed an order after it was imported here (its lines, address, customer or shipping method):
+    what differs, and what a person decided. Before production the order is held until then."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a decision"
+        ACCEPTED = "accepted", "Accepted: the order follows the store"
+        KEPT = "kept", "Kept as imported"
+        SUPERSEDED = "superseded", "Replaced by a later change in the store, or undone there"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="source_changes")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    # Rows for people: [{"what": "Line Poster A3 (SKU P-A3): quantity", "was": "1", "now": "2"}, ...].
+    differences = models.JSONField(default=list)
+    # The order as the store sent it (orders.source_changes.snapshot_from_data): what accepting applies.
+    proposed = models.JSONField(default=dict)
+    detected_at = models.DateTimeField()
+    # Seen after production had started: the order was not held, an Error was raised instead.
+    production_started = models.BooleanField(default=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "-detected_at", "-pk"]
+        indexes = [models.Index(fields=["order", "status"])]
+
+    def __str__(self) -> str:
+        return f"Change in the store of {self.order} ({self.get_status_display()})"
+
+
+class OrderImport(TimeStampedModel):
+    """One upload of an orders CSV for a manual store: checked first (dry run, nothing created), then imported when
+    the user confirms, all or nothing. The file is kept so the import re-reads and re-checks it, and for history."""
+
+    class Status(models.TextChoices):
+        CHECKED = "checked", "Checked, waiting for confirmation"
+        REJECTED = "rejected", "Has errors, nothing imported"
+        IMPORTED = "imported", "Imported"
+        DISCARDED = "discarded", "Discarded"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="order_imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    file = models.FileField(upload_to="order-imports/%Y/%m/", max_length=300)
+    original_name = models.CharField(max_length=255)
+    file_size = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKED)
+    rows_total = models.PositiveIntegerField(default=0)
+    orders_count = models.PositiveIntegerField(default=0)
+    lines_count = models.PositiveIntegerField(default=0)
+    # [{"row": 7, "column": "quantity", "reason": "..."}], the first ERRORS_KEPT of them.
+    errors = models.JSONField(default=list, blank=True)
+    # The orders the file creates, for the preview: [{"number", "customer", "country", "lines": [...]}].
+    preview = models.JSONField(default=list, blank=True)
+    # Why the whole file was refused (unreadable, wrong headers, too large).
+    message = models.TextField(blank=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    orders_created = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Order import {self.pk} of {self.store} ({self.status})"

@@ -19,8 +19,8 @@ from printconnect.clients.access import portal_member_required, staff_required
 from printconnect.clients.models import Client
 from printconnect.core import permissions as perms
 from printconnect.core.exceptions import ApplicationError
-from printconnect.orders import selectors, services, workflow
-from printconnect.orders.models import Order, OrderStatusChange
+from printconnect.orders import selectors, services, source_changes, workflow
+from printconnect.orders.models import Order, OrderSourceChange, OrderStatusChange
 from printconnect.orders.shipments import shipment_create
 from printconnect.storefronts.models import Store
 from printconnect.storefronts.selectors import stores_for_user
@@ -94,6 +94,7 @@ def _list_page(
     stores: list[Store],
     can_change: bool,
     test_store: Store | None = None,
+    manual_stores: list[Store] | None = None,
 ) -> HttpResponse:
     filters = _filters(request, clients, stores)
     if side.staff and filters.client_id is None:
@@ -119,6 +120,7 @@ def _list_page(
         "filtered": bool(base_query),
         # The store chosen in the filter, when "Send test order" may be offered for it.
         "test_store": test_store,
+        "manual_stores": manual_stores or [],
     }
     return render(request, "orders/order_list.html", context)
 
@@ -132,10 +134,14 @@ def _detail_page(request: HttpRequest, side: _Side, order: Order, can_change: bo
     for item in items:
         item.shipped = shipped.get(item.pk, 0)
         item.left = max(item.quantity - item.shipped, 0) if item.kind != item.Kind.IGNORED else 0
+    changes = list(order.source_changes.all())
     context = {
         "side": side,
         "order": order,
         "items": items,
+        "pending_change": next((c for c in changes if c.status == OrderSourceChange.Status.PENDING), None),
+        "past_changes": [c for c in changes if c.status != OrderSourceChange.Status.PENDING],
+        "can_accept_change": order.status in (Order.Status.ON_HOLD, Order.Status.RECEIVED),
         "next_statuses": [(value, Order.Status(value).label) for value in workflow.next_statuses(order.status)],
         "can_change": can_change,
         "can_ship": can_change and order.status not in _NOT_SHIPPABLE,
@@ -159,6 +165,23 @@ def _status_change(request: HttpRequest, side: _Side, order: Order) -> HttpRespo
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Order {order.number} is now {order.get_status_display().lower()}.")
+    return redirect(side.url("order_detail", order.pk))
+
+
+def _source_change_decide(request: HttpRequest, side: _Side, change: OrderSourceChange) -> HttpResponse:
+    """ "Accept the store's changes" or "Keep as imported" on a change the store made after import."""
+    accept = request.POST.get("decision") == "accept"
+    decide = source_changes.source_change_accept if accept else source_changes.source_change_keep
+    try:
+        order = decide(change=change, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(side.url("order_detail", change.order_id))
+    done = "now follows the store's changes" if accept else "stays as it was imported"
+    if order.status == Order.Status.ON_HOLD:
+        messages.warning(request, f"Order {order.number} {done}, and is still held: {order.hold_detail}")
+    else:
+        messages.success(request, f"Order {order.number} {done}; it is {order.get_status_display().lower()}.")
     return redirect(side.url("order_detail", order.pk))
 
 
@@ -195,9 +218,23 @@ def _shipment_add(request: HttpRequest, side: _Side, order: Order) -> HttpRespon
 def staff_order_list(request: HttpRequest) -> HttpResponse:
     clients = list(Client.objects.order_by("name").only("pk", "name"))
     client_id = _int(request.GET.get("client", ""))
-    stores = list(Store.objects.filter(client_id=client_id).order_by("name").only("pk", "name")) if client_id else []
+    stores = (
+        list(Store.objects.filter(client_id=client_id).order_by("name").only("pk", "name", "platform"))
+        if client_id
+        else []
+    )
     test_store = next((s for s in stores if str(s.pk) == request.GET.get("store", "")), None)
-    return _list_page(request, _STAFF, Order.objects.all(), clients, stores, can_change=True, test_store=test_store)
+    manual = [store for store in stores if store.platform == Store.Platform.MANUAL]
+    return _list_page(
+        request,
+        _STAFF,
+        Order.objects.all(),
+        clients,
+        stores,
+        can_change=True,
+        manual_stores=manual,
+        test_store=test_store,
+    )
 
 
 @staff_required
@@ -239,6 +276,12 @@ def staff_order_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
+def staff_order_source_change(request: HttpRequest, pk: int) -> HttpResponse:
+    return _source_change_decide(request, _STAFF, get_object_or_404(OrderSourceChange, pk=pk))
+
+
+@staff_required
+@require_POST
 def staff_order_shipment_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _shipment_add(request, _STAFF, get_object_or_404(Order, pk=pk))
 
@@ -270,7 +313,17 @@ def order_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Your role does not show orders; ask your team's Admin if you need to see them.")
     chosen = next((s for s in stores if str(s.pk) == request.GET.get("store", "")), None)
     test_store = chosen if chosen is not None and _portal_can_change(request, chosen) else None
-    return _list_page(request, _PORTAL, _portal_orders(request), None, stores, can_change=False, test_store=test_store)
+    manual = [s for s in stores if s.platform == Store.Platform.MANUAL and _portal_can_change(request, s)]
+    return _list_page(
+        request,
+        _PORTAL,
+        _portal_orders(request),
+        None,
+        stores,
+        can_change=False,
+        manual_stores=manual,
+        test_store=test_store,
+    )
 
 
 @portal_member_required
@@ -295,3 +348,14 @@ def order_shipment_add(request: HttpRequest, pk: int) -> HttpResponse:
     if not _portal_can_change(request, order.store):
         raise PermissionDenied("Your role lets you see this store's orders, not change them.")
     return _shipment_add(request, _PORTAL, order)
+
+
+@portal_member_required
+@require_POST
+def order_source_change(request: HttpRequest, pk: int) -> HttpResponse:
+    change = get_object_or_404(
+        OrderSourceChange.objects.select_related("order__store").filter(order__in=_portal_orders(request)), pk=pk
+    )
+    if not _portal_can_change(request, change.order.store):
+        raise PermissionDenied("Your role lets you see this store's orders, not decide on their changes.")
+    return _source_change_decide(request, _PORTAL, change)

@@ -14,6 +14,7 @@ from printconnect.orders.models import (
     Order,
     OrderHold,
     OrderItem,
+    OrderSourceChange,
     OrderStatusChange,
     OutboxEvent,
     PrintFile,
@@ -251,6 +252,10 @@ def order_for_page(*, orders: QuerySet[Order], pk: int) -> Order:
             ),
             Prefetch("status_changes", queryset=OrderStatusChange.objects.select_related("actor").order_by("at", "pk")),
             Prefetch("holds", queryset=OrderHold.objects.order_by("pk")),
+            Prefetch(
+                "source_changes",
+                queryset=OrderSourceChange.objects.select_related("decided_by").order_by("-detected_at", "-pk"),
+            ),
             # Deliveries are the integrations app's rows; reached through their relation, orders imports nothing of
             # it (the layering rule).
             Prefetch(

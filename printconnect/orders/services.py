@@ -14,10 +14,19 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from printconnect.catalog.models import Carrier, ShippingMethod, StoreVariant
+from printconnect.catalog.models import Carrier, CatalogProduct, ShippingMethod, StoreVariant
 from printconnect.core.exceptions import ApplicationError
-from printconnect.orders import intake, printfiles, workflow
-from printconnect.orders.intake import HoldCause, OrderPlan, PrintFile, ShippingInfo, StoreRules, VariantInfo, Verdict
+from printconnect.orders import intake, printfiles, source_changes, workflow
+from printconnect.orders.intake import (
+    CatalogInfo,
+    HoldCause,
+    OrderPlan,
+    PrintFile,
+    ShippingInfo,
+    StoreRules,
+    VariantInfo,
+    Verdict,
+)
 from printconnect.orders.models import (
     CarrierRule,
     Order,
@@ -54,6 +63,9 @@ class OrderLineData:
     # The store's product type for this line (normal: printed; stock): what classifies a line whose product is not
     # imported here yet.
     product_type: str = "normal"
+    # A catalog product named directly by its UID (manual orders, CSV imports): no store product is looked up.
+    # Such a line's external_product_id is "uid:<UID>" (its key in holds and print files).
+    catalog_uid: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,10 @@ class OrderData:
     fulfilment_channel: str = StoreOrderSettings.Fulfilment.MERCHANT
     # A test order ("Send test order"): the whole pipeline, never sent to the store, can be deleted.
     is_test: bool = False
+    # When the store last changed it (None when the source does not say): see Order.store_updated_at.
+    updated_at: datetime | None = None
+    # The print shop's shipping method, when a person chose it (manual orders, CSV imports): no mapping needed.
+    psp_shipping_method_id: int | None = None
 
 
 class Ingested:
@@ -116,6 +132,7 @@ class _Context:
     rules: StoreRules
     variants: dict[str, VariantInfo]
     shipping: dict[str, ShippingInfo]
+    catalog: dict[str, CatalogInfo] = field(default_factory=dict)
 
 
 def store_rules(*, store: Store) -> StoreRules:
@@ -160,6 +177,20 @@ def _variants_by_key(store: Store, keys: Iterable[str]) -> dict[str, VariantInfo
     }
 
 
+def catalog_by_uid(uids: Iterable[str]) -> dict[str, CatalogInfo]:
+    """The catalog products these UIDs name (any case), by intake.catalog_key, in one query."""
+    wanted = sorted({intake.catalog_key(uid) for uid in uids if uid and uid.strip()})
+    if not wanted:
+        return {}
+    rows = CatalogProduct.objects.annotate(key=Lower("uid")).filter(key__in=wanted)
+    return {
+        intake.catalog_key(row.uid): CatalogInfo(
+            pk=row.pk, uid=row.uid, name=row.name, kind=row.kind, specs=row.print_specs or {}, active=row.active
+        )
+        for row in rows
+    }
+
+
 def _shipping_read(store: Store, keys: set[str]) -> dict[str, ShippingInfo]:
     if not keys:
         return {}
@@ -194,6 +225,7 @@ def _context(store: Store, rules: StoreRules, orders: Sequence[OrderData], now: 
         rules=rules,
         variants=_variants_by_key(store, keys),
         shipping=_shipping_seen(store, [data.shipping_method for data in orders], now),
+        catalog=catalog_by_uid(line.catalog_uid for data in orders for line in data.lines),
     )
 
 
@@ -208,7 +240,13 @@ def _verdict(data: OrderData, rules: StoreRules) -> Verdict | None:
     )
 
 
-def _plan(lines: Sequence[Any], product_types: Sequence[str], shipping_method: str, context: _Context) -> OrderPlan:
+def _plan(
+    lines: Sequence[Any],
+    product_types: Sequence[str],
+    shipping_method: str,
+    context: _Context,
+    chosen_shipping_method_id: int | None = None,
+) -> OrderPlan:
     return intake.plan_order(
         lines=lines,
         line_product_types=product_types,
@@ -216,11 +254,14 @@ def _plan(lines: Sequence[Any], product_types: Sequence[str], shipping_method: s
         rules=context.rules,
         variants=context.variants,
         shipping=context.shipping,
+        catalog=context.catalog,
+        chosen_shipping_method_id=chosen_shipping_method_id,
     )
 
 
 def _plan_new(data: OrderData, context: _Context) -> OrderPlan:
-    return _plan(data.lines, [line.product_type for line in data.lines], data.shipping_method, context)
+    types = [line.product_type for line in data.lines]
+    return _plan(data.lines, types, data.shipping_method, context, data.psp_shipping_method_id)
 
 
 # --- the pipeline --------------------------------------------------------------------------------------------------
@@ -312,12 +353,17 @@ def orders_intake_batch(
 
 
 def _store_status_sync(order: Order, data: OrderData, now: datetime) -> str:
-    """Status only, for an order already here: items and address never change after import. A cancellation in the
-    store cancels here, unless production has started (CANCEL_REFUSED: the caller raises an Error for a person)."""
+    """For an order already here: the store's status, and what else the store changed. A cancellation in the store
+    cancels here, unless production has started (CANCEL_REFUSED: the caller raises an Error for a person). An edit of
+    its lines, address, customer or shipping method is never applied by itself: it is a change a person decides on
+    (orders.source_changes), holding the order until then if its production has not started."""
     before = order.status
     outcome = _apply_store_status(order, data)
     order.synced_at = now
     fields = ["store_status", "financial_status", "status", "synced_at", "updated_at"]
+    if data.updated_at is not None:
+        order.store_updated_at = data.updated_at
+        fields.append("store_updated_at")
     if order.status == Order.Status.CANCELLED and before == Order.Status.ON_HOLD:
         fields += _holds_clear(order)  # a cancelled order holds nothing any more
     order.save(update_fields=fields)
@@ -325,6 +371,13 @@ def _store_status_sync(order: Order, data: OrderData, now: datetime) -> str:
         _status_change_record(
             order, before, source=OrderStatusChange.Source.STORE, note=f"{data.store_status} in the store", at=now
         )
+    if not data.lines:
+        return outcome  # a status-only notice (no lines to compare): nothing else to see
+    detected = source_changes.source_change_detect(order=order, data=data, now=now)
+    if detected.reprocess:
+        orders_reprocess(store=order.store, order_ids=[order.pk])
+    if detected.written and outcome == Ingested.UNCHANGED:
+        outcome = Ingested.UPDATED
     return outcome
 
 
@@ -363,6 +416,7 @@ def _order_row(store: Store, data: OrderData, plan: OrderPlan, now: datetime) ->
         hold_reason=plan.hold_reason,
         hold_detail=plan.hold_detail,
         psp_shipping_method_id=plan.psp_shipping_method_id,
+        shipping_method_chosen=data.psp_shipping_method_id is not None,
         placed_at=data.placed_at,
         currency=data.currency,
         total=data.total,
@@ -372,6 +426,7 @@ def _order_row(store: Store, data: OrderData, plan: OrderPlan, now: datetime) ->
         shipping_method=data.shipping_method[:200],
         is_test=data.is_test,
         synced_at=now,
+        store_updated_at=data.updated_at,
     )
 
 
@@ -388,6 +443,7 @@ def _item_rows(order: Order, data: OrderData, plan: OrderPlan) -> list[OrderItem
             attributes=dict(line.attributes),
             print_file_urls=list(line.print_file_urls),
             store_product_type=line.product_type[:10],
+            catalog_uid=line.catalog_uid[:64],
             store_variant_id=mapped.store_variant_id,
             catalog_product_id=mapped.catalog_product_id,
             kind=mapped.kind,
@@ -454,6 +510,7 @@ def _reprocess_chunk(store: Store, ids: list[int], actor: Any) -> Reprocessed:
         rules=store_rules(store=store),
         variants=_variants_by_key(store, [intake.variant_key(item) for item in items]),
         shipping=_shipping_read(store, {intake.shipping_key(o.shipping_method) for o in orders if o.shipping_method}),
+        catalog=catalog_by_uid(item.catalog_uid for item in items),
     )
     outcome = Reprocessed(skipped=len(ids) - len(orders))
     for order in orders:
@@ -470,8 +527,14 @@ def _reprocess_one(order: Order, context: _Context, actor: Any) -> Reprocessed:
         # Their words are not needed: the store's Errors for them keep theirs, with the new count.
         before = [HoldCause(h.reason, h.key, "", "") for h in order.holds.all()]
         was = locked.get_hold_reason_display().lower()
-        plan = _plan(items, [item.store_product_type for item in items], locked.shipping_method, context)
+        chosen = locked.psp_shipping_method_id if locked.shipping_method_chosen else None
+        plan = _plan(items, [item.store_product_type for item in items], locked.shipping_method, context, chosen)
         plan = _with_print_files(plan, items, {cause.key for cause in before if cause.reason == HoldReasons.PRINT_FILE})
+        if any(cause.reason == HoldReasons.CHANGED_AT_SOURCE for cause in before):
+            # Not re-derived from mappings: it lasts until a person decides on the store's change.
+            change = source_changes.pending_change(locked)
+            if change is not None:
+                plan = replace(plan, causes=(*plan.causes, source_changes.hold_cause(locked, change)))
         for item, mapped in zip(items, plan.lines, strict=True):
             item.store_variant_id, item.catalog_product_id = mapped.store_variant_id, mapped.catalog_product_id
             item.kind, item.design_file_url, item.print_specs = mapped.kind, mapped.design_file_url, mapped.print_specs
@@ -536,16 +599,17 @@ def order_reprocess(*, order: Order, actor: Any) -> Order:
     return order
 
 
-def order_sync_states(*, store: Store, external_ids: list[str]) -> dict[str, tuple[str, str]]:
-    """external id -> (store status, financial status) of the orders already here, in one query."""
+def order_sync_states(*, store: Store, external_ids: list[str]) -> dict[str, tuple[str, str, datetime | None]]:
+    """external id -> (store status, financial status, the store's last change as last read) of the orders already
+    here, in one query."""
     # No ORDER BY: with Order's default ordering SQLite walks the store's (store, placed_at) index, every order of the
     # store for every page; unordered, it looks the ids up in the (store, external_id) unique index.
     rows = (
         Order.objects.filter(store=store, external_id__in=external_ids)
         .order_by()
-        .values_list("external_id", "store_status", "financial_status")
+        .values_list("external_id", "store_status", "financial_status", "store_updated_at")
     )
-    return {external_id: (status, financial) for external_id, status, financial in rows}
+    return {external_id: (status, financial, changed) for external_id, status, financial, changed in rows}
 
 
 def order_status_change(
@@ -572,6 +636,13 @@ def order_status_change(
         change = _status_change_record(locked, before, source=source, actor=actor, note=note.strip(), at=now)
     order.status, order.updated_at = locked.status, locked.updated_at
     return change
+
+
+def status_change_record(
+    order: Order, before: str, *, source: str, at: datetime, actor: Any = None, note: str = ""
+) -> OrderStatusChange:
+    """The history entry and outbox row of a status the caller has just saved (inside its transaction)."""
+    return _status_change_record(order, before, source=source, at=at, actor=actor, note=note)
 
 
 def _status_change_record(

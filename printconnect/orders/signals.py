@@ -11,3 +11,8 @@ order_holds_changed = Signal()
 # default carrier name: the shipment is kept, but its tracking cannot be pushed to the store. Arguments: shipment.
 # The integrations app answers with an Error event saying what to set up.
 shipment_untracked = Signal()
+
+# Sent inside the transaction that found an order changed in the store after its production started here: the order
+# is not held (printing cannot be undone). Arguments: order, change (an OrderSourceChange). The integrations app
+# answers with an Error event for a person to agree with the client what happens.
+order_changed_at_source = Signal()

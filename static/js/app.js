@@ -36,3 +36,31 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// "Add line" on the Place order form: copies the last line row with the next formset index (the form also works
+// without this: it offers a few blank rows).
+document.addEventListener("DOMContentLoaded", () => {
+  const button = document.querySelector("[data-add-line]");
+  const total = document.querySelector("#id_lines-TOTAL_FORMS");
+  const list = document.querySelector("#order-lines");
+  if (!button || !total || !list) return;
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    const rows = list.querySelectorAll("[data-line]");
+    const last = rows[rows.length - 1];
+    const index = Number(total.value);
+    const copy = last.cloneNode(true);
+    copy.querySelectorAll(".invalid-feedback, .alert").forEach((node) => node.remove());
+    copy.querySelectorAll("input, select, label").forEach((node) => {
+      for (const name of ["name", "id", "for"]) {
+        const value = node.getAttribute(name);
+        if (value) node.setAttribute(name, value.replace(/lines-\d+-/, `lines-${index}-`));
+      }
+      if (node.tagName === "INPUT") node.value = "";
+      if (node.tagName === "SELECT") node.selectedIndex = 0;
+      node.classList.remove("is-invalid");
+    });
+    list.appendChild(copy);
+    total.value = String(index + 1);
+  });
+});

@@ -21,8 +21,11 @@ from printconnect.clients.services import invitation_create
 from printconnect.core.permissions import Role
 from printconnect.integrations.models import IntegrationEvent, OutboxDelivery, PostbackSubscription
 from printconnect.integrations.services import event_record, outbox_fanout
+from printconnect.orders import order_imports
 from printconnect.orders.models import (
     Order,
+    OrderImport,
+    OrderSourceChange,
     OrderStatusChange,
     PrintFile,
     Shipment,
@@ -104,6 +107,8 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, int, int, int]]] = {
     ("order_detail", "GET"): {"A": (200, 404, 200, 200), "B": (404, 404, 404, 404)},
     ("order_status", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
     ("order_shipment_add", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
+    # A change the store made after import: decided by those who may change the store's orders.
+    ("order_source_change", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
     # Print files: downloaded by those who see the store's orders, replaced by those who may change them. The POST
     # carries no file: an allowed role is sent back with the form's message.
     ("print_file_download", "GET"): {"A": (200, 404, 200, 200), "B": (404, 404, 404, 404)},
@@ -115,6 +120,16 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, int, int, int]]] = {
     ("store_test_orders_delete", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
     ("test_order_delete", "GET"): {"A": (200, 404, 200, 403), "B": (404, 404, 404, 404)},
     ("test_order_delete", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
+    # A manual store's Place order and Import orders: those who may change the store's orders; Read-only sees the
+    # import page, its history and the template but cannot place or import. Empty POSTs get the form back (200).
+    ("store_order_place", "GET"): {"A": (200, 404, 200, 403), "B": (404, 404, 404, 404)},
+    ("store_order_place", "POST"): {"A": (200, 404, 200, 403), "B": (404, 404, 404, 404)},
+    ("store_order_import", "GET"): {"A": (200, 404, 200, 200), "B": (404, 404, 404, 404)},
+    ("store_order_import", "POST"): {"A": (200, 404, 200, 403), "B": (404, 404, 404, 404)},
+    ("store_order_import_template", "GET"): {"A": (200, 404, 200, 200), "B": (404, 404, 404, 404)},
+    ("order_import_detail", "GET"): {"A": (200, 404, 200, 200), "B": (404, 404, 404, 404)},
+    ("order_import_confirm", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
+    ("order_import_discard", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
     # Postbacks: client Admins only. Empty POSTs get the form back with its errors (200); rotating shows the new
     # secret once (200); redelivering sends and goes back to the log (302).
     ("postback_list", "GET"): {"A": (200, 403, 403, 403)},
@@ -157,11 +172,18 @@ OBJECT_KIND = {
     "order_detail": "order",
     "order_status": "order",
     "order_shipment_add": "order",
+    "order_source_change": "source_change",
     "print_file_download": "print_file",
     "order_item_print_file": "held_item",
     "store_test_order": "store",
     "store_test_orders_delete": "store",
     "test_order_delete": "test_order",
+    "store_order_place": "store",
+    "store_order_import": "store",
+    "store_order_import_template": "store",
+    "order_import_detail": "order_import",
+    "order_import_confirm": "order_import",
+    "order_import_discard": "order_import",
     "postback_edit": "postback",
     "postback_rotate": "postback",
     "postback_delete": "postback",
@@ -176,6 +198,7 @@ POST_DATA = {
     "member_edit": {"role": Role.ORDER_MANAGER},
     "order_status": {"status": Order.Status.IN_PRODUCTION, "note": "matrix"},
     "order_shipment_add": {"tracking_number": "MATRIX-1"},
+    "order_source_change": {"decision": "keep"},
 }
 
 
@@ -222,11 +245,14 @@ def _world() -> World:
         variant = StoreVariant.objects.get(store=store, external_id="o1")
         test_order = test_order_create(store=store, variant=variant, country="DE", actor=None, rng=random.Random(1))
         objects[target]["test_order"] = test_order.pk
+        objects[target]["source_change"] = _source_change(store)
     for target, (client, store) in {"A": (a, a1), "B": (b, b1)}.items():
         objects[target]["postback"], objects[target]["delivery"] = _postback(client, store)
     for target, (shop, user) in {"A": (a_shop, users[Role.ADMIN]), "B": (b_shop, None)}.items():
         objects[target]["variant"] = _variant(shop)
         objects[target]["mapping_import"] = _mapping_import(shop, user)
+    for target, (store, user) in {"A": (a1, users[Role.ADMIN]), "B": (b1, None)}.items():
+        objects[target]["order_import"] = _order_import(store, user)
     return World(users=users, objects=objects)
 
 
@@ -253,6 +279,20 @@ def _mapping_import(store: Store, user) -> int:
     row.status = MappingImport.Status.CHECKED
     row.save()
     return row.pk
+
+
+def _source_change(store: Store) -> int:
+    """An order the store changed after import (a quantity), held until someone decides."""
+    order = received_order(store, ("sc1", 1), external_id=f"sc-{store.pk}", number="SC1")
+    edited = line("sc1-0", product="sc1", sku="SKU-sc1", quantity=4)
+    order_intake(store=store, data=order_data(order.external_id, edited, number="SC1"))
+    return OrderSourceChange.objects.get(order=order, status=OrderSourceChange.Status.PENDING).pk
+
+
+def _order_import(store: Store, user) -> int:
+    """A checked orders file of a manual store, waiting for confirmation."""
+    upload = SimpleUploadedFile("orders.csv", order_imports.template_csv())
+    return order_imports.order_import_start(store=store, upload=upload, actor=user).pk
 
 
 def _held_order(store: Store) -> int:
@@ -287,6 +327,7 @@ def _snapshot() -> tuple:
             )
         ),
         sorted(MappingImport.objects.values_list("pk", "status", "mode", "applied_at")),
+        sorted(OrderImport.objects.values_list("pk", "status", "imported_at")),
         sorted(Order.objects.values_list("pk", "status", "hold_reason", "hold_detail", "is_test")),
         sorted(OrderStatusChange.objects.values_list("pk", "order", "to_status")),
         sorted(StoreOrderSettings.objects.values_list("pk", "default_shipping_method", "non_printable_rule")),
@@ -295,6 +336,7 @@ def _snapshot() -> tuple:
         sorted(OutboxDelivery.objects.values_list("pk", "status", "attempts")),
         sorted(Shipment.objects.values_list("pk", "order", "tracking_number")),
         sorted(PrintFile.objects.values_list("pk", "status", "source_url", "sha256")),
+        sorted(OrderSourceChange.objects.values_list("pk", "status", "decided_by")),
     )
 
 

@@ -203,3 +203,39 @@ def test_shipping_methods_list_prefetches_carrier_and_rates(method, django_asser
     with django_assert_num_queries(2):
         rows = [(m.carrier.name, len(m.rates.all())) for m in selectors.shipping_methods_list()]
     assert rows == [("DHL", 3)]
+
+
+def _insert_before_write(table: str, insert):
+    """Runs `insert` once just before the service's INSERT/UPDATE of `table`: the race between the service's check
+    and its write, replayed through the real database constraint. (The competing row shares the service's savepoint
+    here, so it is rolled back with it; in a real race it is another request's, committed.)"""
+    from django.db import connection
+
+    done = []
+
+    def wrapper(execute, sql, params, many, context):
+        if not done and sql.lstrip().upper().startswith(("INSERT", "UPDATE")) and f'"{table}"' in sql:
+            done.append(True)
+            insert()
+        return execute(sql, params, many, context)
+
+    return connection.execute_wrapper(wrapper)
+
+
+def test_carrier_create_refuses_code_when_taken_between_check_and_write():
+    other = lambda: Carrier.objects.create(code="UPS", name="UPS")  # noqa: E731
+    with _insert_before_write("catalog_carrier", other), pytest.raises(ApplicationError, match="just taken") as excinfo:
+        services.carrier_create(code="ups", name="UPS twice")
+    assert excinfo.value.field == "code"
+    assert not Carrier.objects.filter(name="UPS twice").exists()
+
+
+def test_shipping_method_update_refuses_code_taken_between_check_and_write_and_keeps_the_saved_values(method):
+    other = lambda: ShippingMethod.objects.create(code="EXPRESS", name="Express", carrier=method.carrier)  # noqa: E731
+    with _insert_before_write("catalog_shippingmethod", other), pytest.raises(ApplicationError, match="just taken"):
+        services.shipping_method_update(
+            method=method, code="express", name="Renamed", carrier=method.carrier, service_level="standard"
+        )
+    assert (method.code, method.name) == ("std-eu", "Standard EU")
+    method.refresh_from_db()
+    assert (method.code, method.name) == ("std-eu", "Standard EU")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from printconnect.integrations.models import Feed, FeedRun, IntegrationEvent
-from printconnect.orders.models import Order
+from printconnect.orders.models import Order, OrderHold, OrderSourceChange
 from printconnect.sandbox.woocommerce import seed
 from tests.integrations.sandbox_shop import api_calls, connect_shop, run_feed, slug_for, touch
 
@@ -58,7 +58,7 @@ def test_orders_update_cancels_orders_cancelled_or_refunded_in_the_store(shop):
     assert again.updated == 0  # the same changes seen again write nothing
 
 
-def test_orders_update_changes_the_status_only_never_items_or_address(shop):
+def test_orders_update_flags_an_edit_of_items_or_address_for_a_person_and_never_applies_it(shop):
     remote, store = shop
     order = Order.objects.filter(store=store).first()
     record = remote.orders[int(order.external_id)]
@@ -72,6 +72,27 @@ def test_orders_update_changes_the_status_only_never_items_or_address(shop):
     assert order.store_status == "completed"
     assert order.shipping_address["city"] != "Elsewhere"
     assert list(order.items.values_list("external_id", "quantity")) == items_before
+    change = OrderSourceChange.objects.get(order=order, status=OrderSourceChange.Status.PENDING)
+    whats = [row["what"] for row in change.differences]
+    assert "Shipping address" in whats and any(what.endswith(": quantity") for what in whats)
+    assert OrderHold.objects.filter(order=order, reason=Order.HoldReason.CHANGED_AT_SOURCE).exists()
+
+
+def test_orders_update_reads_again_an_order_edited_in_the_store_without_a_status_change(shop):
+    remote, store = shop
+    order = Order.objects.filter(store=store).first()
+    record = remote.orders[int(order.external_id)]
+    record["line_items"][0]["quantity"] += 2
+    touch(record)  # the store's change time moves on, its status does not
+
+    run = run_feed(store, K.ORDERS_UPDATE)
+    assert run.status == FeedRun.Status.SUCCEEDED, run.log
+    assert run.updated == 1
+    (change,) = OrderSourceChange.objects.filter(order=order)
+    assert change.differences[0]["what"].endswith(": quantity")
+    # Read again with nothing new: the same change, nothing written.
+    assert run_feed(store, K.ORDERS_UPDATE).updated == 0
+    assert OrderSourceChange.objects.filter(order=order).count() == 1
 
 
 def test_orders_update_skips_orders_that_are_not_here_yet(shop):

@@ -63,9 +63,20 @@ CAPABILITY_METHODS: Mapping[Capability, tuple[str, ...]] = {
 }
 
 
-# Given the ids of one page of orders, the (status, financial status) printconnect holds for those it has, as canonical
-# OrderStatus / FinancialStatus values; ids it does not have are left out.
-KnownStates = Callable[[Sequence[str]], Mapping[str, tuple[str, str]]]
+# Given the ids of one page of orders, the (status, financial status[, store's last change]) printconnect holds for
+# those it has, as canonical OrderStatus / FinancialStatus values and the order's `updated_at` when it was last read;
+# ids it does not have are left out.
+KnownState = tuple[str, str] | tuple[str, str, datetime | None]
+KnownStates = Callable[[Sequence[str]], Mapping[str, KnownState]]
+
+
+def known_unchanged(known: KnownState | None, status: str, financial_status: str, changed_at: datetime | None) -> bool:
+    """The order is held here as the store reports it: same status and financial status, and not changed in the store
+    since printconnect last read it (an edit of its lines or address moves its change time on), when that is known."""
+    if known is None or (known[0], known[1]) != (str(status), str(financial_status)):
+        return False
+    seen = known[2] if len(known) > 2 else None
+    return seen is None or changed_at is None or changed_at <= seen
 
 
 class Connector(ABC):

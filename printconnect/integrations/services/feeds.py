@@ -36,7 +36,7 @@ from printconnect.catalog.services import (
 )
 from printconnect.core.http import safe_session_from_settings
 from printconnect.integrations.connectors import registry
-from printconnect.integrations.connectors.base import Connector
+from printconnect.integrations.connectors.base import Connector, KnownState, known_unchanged
 from printconnect.integrations.connectors.errors import ConnectorError, MappingError, RecordNotFoundError, Severity
 from printconnect.integrations.connectors.types import (
     Address,
@@ -284,6 +284,10 @@ def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
 # --- orders -------------------------------------------------------------------------------------------------------
 
 
+def _unchanged(state: KnownState | None, order: ExternalOrder) -> bool:
+    return known_unchanged(state, str(order.status), str(order.financial_status), order.updated_at)
+
+
 class _HeldStates:
     """The connector's `known` callback: the states of a page's orders held here, remembered so the feed reuses the
     same query for the orders the connector did map (one query a page, whatever its size)."""
@@ -291,14 +295,14 @@ class _HeldStates:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.ids: set[str] = set()
-        self.states: dict[str, tuple[str, str]] = {}
+        self.states: dict[str, KnownState] = {}
 
-    def __call__(self, external_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    def __call__(self, external_ids: Sequence[str]) -> dict[str, KnownState]:
         self.ids = set(external_ids)
         self.states = order_sync_states(store=self.store, external_ids=list(external_ids))
         return self.states
 
-    def of(self, orders: Sequence[ExternalOrder]) -> dict[str, tuple[str, str]]:
+    def of(self, orders: Sequence[ExternalOrder]) -> dict[str, KnownState]:
         if not all(order.id in self.ids for order in orders):  # a connector that did not ask
             self(external_ids=[order.id for order in orders])
         return self.states
@@ -328,7 +332,7 @@ def _orders_import(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
         new_orders: list[OrderData] = []
         for order in page.items:
             run.seen += 1
-            if known.get(order.id) == (str(order.status), str(order.financial_status)):
+            if _unchanged(known.get(order.id), order):
                 run.skipped += 1
                 continue
             if order.id in known:
@@ -357,7 +361,7 @@ def _orders_update(*, feed: Feed, run: FeedRun, connector: Connector) -> None:
         for order in page.items:
             run.seen += 1
             state = known.get(order.id)
-            if state is None or state == (str(order.status), str(order.financial_status)):
+            if state is None or _unchanged(state, order):
                 run.skipped += 1  # not here (the import feed's job), or unchanged
                 continue
             outcome = _order_intake(store, order, run).outcome
@@ -435,7 +439,7 @@ def _order_intake(
     """order_intake for one order that may be here already. Its verdict (not imported: why) becomes the store's
     event unless `record` is off; a cancellation the pipeline refuses (production started) becomes an Error."""
     known = order_sync_states(store=store, external_ids=[order.id])
-    if known.get(order.id) == (str(order.status), str(order.financial_status)):
+    if _unchanged(known.get(order.id), order):
         return IntakeResult(Ingested.UNCHANGED)
     result = order_intake(store=store, data=order_data_from_external(order), source=source)
     if result.verdict is not None and record:
@@ -740,6 +744,7 @@ def order_data_from_external(order: ExternalOrder) -> OrderData:
         shipping_address={name: getattr(address, name) for name in _ADDRESS_FIELDS} if address else {},
         shipping_method=order.shipping_method_title or order.shipping_method_code,
         fulfilment_channel=str(order.fulfilment_channel),
+        updated_at=order.updated_at,
         lines=tuple(
             OrderLineData(
                 external_id=line.id,

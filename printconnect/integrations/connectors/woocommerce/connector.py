@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from printconnect.integrations.connectors.base import Capability, Connector, KnownStates
+from printconnect.integrations.connectors.base import Capability, Connector, KnownStates, known_unchanged
 from printconnect.integrations.connectors.errors import (
     AuthRejectedError,
     BadResponseError,
@@ -162,7 +162,7 @@ class WooCommerceConnector(Connector):
             held = known([str(p["id"]) for p in raw.items if isinstance(p, Mapping) and "id" in p]) if known else {}
             for payload in raw.items:
                 state = mapper.order_state_from_payload(payload) if held else None
-                if state is not None and held.get(state[0]) == (str(state[1]), str(state[2])):
+                if state is not None and known_unchanged(held.get(state[0]), state[1], state[2], state[3]):
                     if updated_since is None or state[3] >= updated_since:
                         unchanged.append(state[0])
                     continue
@@ -212,7 +212,7 @@ class WooCommerceConnector(Connector):
                         errors.append(MappingError("id", "missing or not a number in the order list"))
                         continue
                     state_id = str(order_id)  # mapping its full record says what is wrong with it
-                elif held.get(state[0]) == (str(state[1]), str(state[2])):
+                elif known_unchanged(held.get(state[0]), state[1], state[2], state[3]):
                     if updated_since is None or state[3] >= updated_since:
                         unchanged.append(state[0])
                     continue
