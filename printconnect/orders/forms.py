@@ -6,7 +6,8 @@ from typing import Any
 
 from django import forms
 
-from printconnect.catalog.models import Carrier, ShippingMethod
+from printconnect.catalog.models import Carrier, ShippingMethod, StoreProduct, StoreVariant
+from printconnect.core.countries import COUNTRIES
 from printconnect.orders.models import CarrierRule, StoreOrderSettings, StoreShippingMethod
 from printconnect.orders.services import CarrierRuleData
 
@@ -132,3 +133,80 @@ class PrintFileReplaceForm(forms.Form):
         if bool(cleaned.get("url")) == bool(cleaned.get("upload")):
             raise forms.ValidationError("Give either the new file's address or a file to upload.")
         return cleaned
+
+
+# --- Send test order ------------------------------------------------------------------------------------------------
+
+TEST_ORDER_PRODUCTS_SHOWN = 500
+
+
+def _variant_choice_label(variant: StoreVariant, text: str) -> str:
+    sku = f" · SKU {variant.sku}" if variant.sku else ""
+    return f"{text}{sku}{'' if variant.catalog_product_id else ' · not connected (the order will be held)'}"
+
+
+def _test_order_choices(store: Any) -> list[Any]:
+    """The store's products for the menu: a product with variants is a group ("any variant" picks one at random)."""
+    variants = list(
+        StoreVariant.objects.filter(store=store, active=True, product__active=True)
+        .select_related("product")
+        .order_by("product__title", "product_id", "sku", "pk")[:TEST_ORDER_PRODUCTS_SHOWN]
+    )
+    by_product: dict[int, list[Any]] = {}
+    for variant in variants:
+        by_product.setdefault(variant.product_id, []).append(variant)
+    choices: list[Any] = [("", "— choose a product —")]
+    for rows in by_product.values():
+        product = rows[0].product
+        title = product.title or product.sku or f"Product {product.external_id}"
+        if len(rows) == 1 and rows[0].is_product_itself:
+            choices.append((f"v{rows[0].pk}", _variant_choice_label(rows[0], title)))
+            continue
+        group = [(f"p{product.pk}", f"{title}: any variant (picked at random)")]
+        for variant in rows:
+            values = ", ".join(str(v) for v in (variant.attributes or {}).values() if v not in (None, ""))
+            text = f"{title} - {values or variant.external_id}"
+            group.append((f"v{variant.pk}", _variant_choice_label(variant, text)))
+        choices.append((title, group))
+    return choices
+
+
+class TestOrderForm(forms.Form):
+    """Which product and country a test order is for; the service makes up the rest."""
+
+    product = forms.ChoiceField(
+        label="Product",
+        required=False,
+        help_text="The store's products by name (the first 500). For another one, type its SKU or variant ID below.",
+    )
+    sku = forms.CharField(label="…or its SKU or variant ID", required=False, max_length=200)
+    country = forms.ChoiceField(
+        label="Country of the test customer",
+        help_text="A made-up customer and address of that country's format are used.",
+    )
+
+    def __init__(self, data: Any = None, *, store: Any, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.store = store
+        self.fields["product"].choices = _test_order_choices(store)
+        self.fields["country"].choices = [(code, f"{name} ({code})") for code, name in COUNTRIES]
+        self.fields["country"].initial = "DE"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data["variant"], data["store_product"] = None, None
+        sku = (data.get("sku") or "").strip()
+        choice = data.get("product") or ""
+        if sku:
+            variants = StoreVariant.objects.filter(store=self.store)
+            found = variants.filter(sku__iexact=sku).first() or variants.filter(external_id=sku).first()
+            if found is None:
+                self.add_error("sku", f"No product of this store has SKU or variant ID “{sku}”.")
+            data["variant"] = found
+        elif choice[:1] == "v" and choice[1:].isdigit():
+            data["variant"] = StoreVariant.objects.filter(store=self.store, pk=int(choice[1:])).first()
+        elif choice[:1] == "p" and choice[1:].isdigit():
+            data["store_product"] = StoreProduct.objects.filter(store=self.store, pk=int(choice[1:])).first()
+        if not sku and data["variant"] is None and data["store_product"] is None:
+            self.add_error("product", "Choose one of the store's products, or type its SKU.")
+        return data

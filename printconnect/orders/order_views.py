@@ -93,6 +93,7 @@ def _list_page(
     clients: list[Client] | None,
     stores: list[Store],
     can_change: bool,
+    test_store: Store | None = None,
     manual_stores: list[Store] | None = None,
 ) -> HttpResponse:
     filters = _filters(request, clients, stores)
@@ -117,6 +118,8 @@ def _list_page(
         "base_query": base_query,
         "list_url": side.url("order_list"),
         "filtered": bool(base_query),
+        # The store chosen in the filter, when "Send test order" may be offered for it.
+        "test_store": test_store,
         "manual_stores": manual_stores or [],
     }
     return render(request, "orders/order_list.html", context)
@@ -220,8 +223,18 @@ def staff_order_list(request: HttpRequest) -> HttpResponse:
         if client_id
         else []
     )
+    test_store = next((s for s in stores if str(s.pk) == request.GET.get("store", "")), None)
     manual = [store for store in stores if store.platform == Store.Platform.MANUAL]
-    return _list_page(request, _STAFF, Order.objects.all(), clients, stores, can_change=True, manual_stores=manual)
+    return _list_page(
+        request,
+        _STAFF,
+        Order.objects.all(),
+        clients,
+        stores,
+        can_change=True,
+        manual_stores=manual,
+        test_store=test_store,
+    )
 
 
 @staff_required
@@ -303,9 +316,13 @@ def order_list(request: HttpRequest) -> HttpResponse:
     # store's own permission.
     places_orders = perms.CHANGE_STORE_ORDERS in perms.STORE_PERMISSIONS.get(request.membership.role, frozenset())
     manual = [s for s in stores if s.platform == Store.Platform.MANUAL] if places_orders else []
+    chosen = next((s for s in stores if str(s.pk) == request.GET.get("store", "")), None)
+    test_store = chosen if places_orders else None
     # The same scope as _portal_orders, by the ids just read: the page's query needs no permission subquery.
     orders = Order.objects.filter(client=request.client, store_id__in=[store.pk for store in stores])
-    return _list_page(request, _PORTAL, orders, None, stores, can_change=False, manual_stores=manual)
+    return _list_page(
+        request, _PORTAL, orders, None, stores, can_change=False, manual_stores=manual, test_store=test_store
+    )
 
 
 @portal_member_required

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from printconnect.orders import manual_views, order_views, views
+from printconnect.orders import manual_views, order_views, test_order_views, views
 
 urlpatterns = [
     path("orders/", order_views.order_list, name="order_list"),
@@ -16,6 +16,13 @@ urlpatterns = [
     path("orders/<int:pk>/reprocess/", views.order_reprocess, name="order_reprocess"),
     path("order-items/<int:pk>/print-file/", views.order_item_print_file, name="order_item_print_file"),
     path("print-files/<int:pk>/download/", views.print_file_download, name="print_file_download"),
+    path("stores/<int:pk>/test-order/", test_order_views.store_test_order, name="store_test_order"),
+    path(
+        "stores/<int:pk>/test-orders/delete/",
+        test_order_views.store_test_orders_delete,
+        name="store_test_orders_delete",
+    ),
+    path("orders/<int:pk>/delete/", test_order_views.test_order_delete, name="test_order_delete"),
     path("stores/<int:pk>/orders/place/", manual_views.store_order_place, name="store_order_place"),
     path("stores/<int:pk>/orders/import/", manual_views.store_order_import, name="store_order_import"),
     path(

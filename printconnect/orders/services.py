@@ -84,6 +84,8 @@ class OrderData:
     shipping_method: str = ""
     # Who ships it: the merchant (the print shop, for this store) or a marketplace (FBA...): StoreOrderSettings'.
     fulfilment_channel: str = StoreOrderSettings.Fulfilment.MERCHANT
+    # A test order ("Send test order"): the whole pipeline, never sent to the store, can be deleted.
+    is_test: bool = False
     # When the store last changed it (None when the source does not say): see Order.store_updated_at.
     updated_at: datetime | None = None
     # The print shop's shipping method, when a person chose it (manual orders, CSV imports): no mapping needed.
@@ -422,6 +424,7 @@ def _order_row(store: Store, data: OrderData, plan: OrderPlan, now: datetime) ->
         customer_email=data.customer_email,
         shipping_address=data.shipping_address,
         shipping_method=data.shipping_method[:200],
+        is_test=data.is_test,
         synced_at=now,
         store_updated_at=data.updated_at,
     )

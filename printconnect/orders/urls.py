@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from printconnect.orders import manual_views, order_views, views
+from printconnect.orders import manual_views, order_views, test_order_views, views
 
 app_name = "staff_orders"
 
@@ -17,6 +17,13 @@ urlpatterns = [
     path("<int:pk>/reprocess/", views.staff_order_reprocess, name="order_reprocess"),
     path("items/<int:pk>/print-file/", views.staff_order_item_print_file, name="order_item_print_file"),
     path("print-files/<int:pk>/download/", views.staff_print_file_download, name="print_file_download"),
+    path("stores/<int:pk>/test-order/", test_order_views.staff_store_test_order, name="store_test_order"),
+    path(
+        "stores/<int:pk>/test-orders/delete/",
+        test_order_views.staff_store_test_orders_delete,
+        name="store_test_orders_delete",
+    ),
+    path("<int:pk>/delete/", test_order_views.staff_test_order_delete, name="test_order_delete"),
     path("stores/<int:pk>/place/", manual_views.staff_store_order_place, name="store_order_place"),
     path("stores/<int:pk>/import/", manual_views.staff_store_order_import, name="store_order_import"),
     path(

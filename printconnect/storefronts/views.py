@@ -92,11 +92,13 @@ def _visible_store(request: HttpRequest, pk: int) -> Store:
 def store_detail(request: HttpRequest, pk: int) -> HttpResponse:
     store = _visible_store(request, pk)
     can_change = request.user.has_perm(f"storefronts.{perms.CHANGE_STORE}", store)
+    # "Send test order" changes the store's orders (Admins; Order managers reach it from the order list).
+    can_send_test = request.user.has_perm(f"storefronts.{perms.CHANGE_STORE_ORDERS}", store)
     # A manual store's orders are placed and imported by hand, by those who may change the store's orders.
     can_place = store.platform == Store.Platform.MANUAL and request.user.has_perm(
         f"storefronts.{perms.CHANGE_STORE_ORDERS}", store
     )
-    context = {"store": store, "can_change": can_change, "can_place_orders": can_place}
+    context = {"store": store, "can_change": can_change, "can_place_orders": can_place, "can_send_test": can_send_test}
     return render(request, "portal/stores/store_detail.html", context)
 
 

@@ -6,6 +6,7 @@ so a new page cannot ship without deciding who may open it. Refused requests mus
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 import pytest
@@ -35,6 +36,7 @@ from printconnect.orders.models import (
 )
 from printconnect.orders.printfiles import print_file_replace
 from printconnect.orders.services import order_intake, order_status_change
+from printconnect.orders.test_orders import test_order_create
 from printconnect.storefronts.models import Store
 from printconnect.storefronts.services import store_create_connected
 from tests.factories.clients import ClientFactory
@@ -113,6 +115,13 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, int, int, int]]] = {
     # carries no file: an allowed role is sent back with the form's message.
     ("print_file_download", "GET"): {"A": (200, 404, 200, 200), "B": (404, 404, 404, 404)},
     ("order_item_print_file", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
+    # Test orders are the store's orders: sent and deleted by those who may change them (Store managers see no
+    # orders: 404). The empty POST gets the form back with its errors (200).
+    ("store_test_order", "GET"): {"A": (200, 404, 200, 403), "B": (404, 404, 404, 404)},
+    ("store_test_order", "POST"): {"A": (200, 404, 200, 403), "B": (404, 404, 404, 404)},
+    ("store_test_orders_delete", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
+    ("test_order_delete", "GET"): {"A": (200, 404, 200, 403), "B": (404, 404, 404, 404)},
+    ("test_order_delete", "POST"): {"A": (302, 404, 302, 403), "B": (404, 404, 404, 404)},
     # A manual store's Place order and Import orders: those who may change the store's orders; Read-only sees the
     # import page, its history and the template but cannot place or import. Empty POSTs get the form back (200).
     ("store_order_place", "GET"): {"A": (200, 404, 200, 403), "B": (404, 404, 404, 404)},
@@ -173,6 +182,9 @@ OBJECT_KIND = {
     "order_source_change": "source_change",
     "print_file_download": "print_file",
     "order_item_print_file": "held_item",
+    "store_test_order": "store",
+    "store_test_orders_delete": "store",
+    "test_order_delete": "test_order",
     "store_order_place": "store",
     "store_order_import": "store",
     "store_order_import_template": "store",
@@ -238,6 +250,9 @@ def _world() -> World:
     for target, store in {"A": a1, "B": b1}.items():
         objects[target]["order"] = received_order(store, ("o1", 1), external_id=f"o-{store.pk}", number="O1").pk
         objects[target]["held_item"], objects[target]["print_file"] = _held_item_with_file(store)
+        variant = StoreVariant.objects.get(store=store, external_id="o1")
+        test_order = test_order_create(store=store, variant=variant, country="DE", actor=None, rng=random.Random(1))
+        objects[target]["test_order"] = test_order.pk
         objects[target]["source_change"] = _source_change(store)
     for target, (client, store) in {"A": (a, a1), "B": (b, b1)}.items():
         objects[target]["postback"], objects[target]["delivery"] = _postback(client, store)
@@ -325,7 +340,7 @@ def _snapshot() -> tuple:
         ),
         sorted(MappingImport.objects.values_list("pk", "status", "mode", "applied_at")),
         sorted(OrderImport.objects.values_list("pk", "status", "imported_at")),
-        sorted(Order.objects.values_list("pk", "status", "hold_reason", "hold_detail")),
+        sorted(Order.objects.values_list("pk", "status", "hold_reason", "hold_detail", "is_test")),
         sorted(OrderStatusChange.objects.values_list("pk", "order", "to_status")),
         sorted(StoreOrderSettings.objects.values_list("pk", "default_shipping_method", "non_printable_rule")),
         sorted(StoreShippingMethod.objects.values_list("pk", "shipping_method")),
