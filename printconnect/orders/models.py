@@ -177,6 +177,12 @@ class OutboxEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.order})"
 
+    @property
+    def status_label(self) -> str:
+        """The status a status event moved to, for people ("In production"); empty for other events."""
+        status = self.payload.get("status") or ""
+        return str(dict(Order.Status.choices).get(status, status))
+
 
 # --- per-store intake rules and shipping --------------------------------------------------------------------------
 
