@@ -48,12 +48,14 @@ def _insert_orders(first: int, last: int, store_ids: list[int], client_of: dict[
         now = "now()"
         address = "'{}'::jsonb"
         truth = "(g %% 97 = 0)"
+        false = "FALSE"
     else:
         series = "(WITH RECURSIVE s(g) AS (SELECT %s UNION ALL SELECT g + 1 FROM s WHERE g < %s) SELECT g FROM s) s"
         placed = "strftime('%%Y-%%m-%%d %%H:%%M:%%f', '2024-01-01', '+' || g || ' minutes')"
         now = "strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now')"
         address = "'{}'"
         truth = "(g %% 97 = 0)"
+        false = "0"
     status = (
         "CASE WHEN g %% 50 = 0 THEN 'on_hold' WHEN g %% 50 = 1 THEN 'cancelled' WHEN g %% 50 < 10 THEN 'received' "
         "WHEN g %% 50 < 20 THEN 'in_production' WHEN g %% 50 < 25 THEN 'printed' WHEN g %% 50 < 35 THEN 'shipped' "
@@ -70,11 +72,11 @@ def _insert_orders(first: int, last: int, store_ids: list[int], client_of: dict[
         INSERT INTO orders_order (
             created_at, updated_at, store_id, client_id, external_id, number, status, store_status, financial_status,
             placed_at, currency, total, customer_name, customer_email, shipping_address, shipping_method,
-            hold_reason, hold_detail, is_test, synced_at
+            hold_reason, hold_detail, is_test, synced_at, shipping_method_chosen
         )
         SELECT {now}, {now}, st.store_id, st.client_id, 'x' || g, '#' || g, {status}, 'processing', 'paid',
             {placed}, 'EUR', 24.95, 'Customer ' || g, 'customer' || g || '@example.test', {address}, 'Flat rate',
-            {hold}, '', {truth}, {now}
+            {hold}, '', {truth}, {now}, {false}
         FROM {series} JOIN st ON st.n = g %% {stores}
     """  # noqa: S608
     start = time.perf_counter()
