@@ -18,7 +18,15 @@ from printconnect.core.countries import COUNTRY_NAMES
 from printconnect.core.exceptions import ApplicationError
 from printconnect.orders import printfiles
 from printconnect.orders.models import Order, OrderItem
-from printconnect.orders.services import Ingested, IntakeSource, OrderData, OrderLineData, order_intake, store_rules
+from printconnect.orders.services import (
+    Ingested,
+    IntakeSource,
+    OrderData,
+    OrderLineData,
+    order_intake,
+    store_rules,
+    variant_label,
+)
 from printconnect.storefronts.models import Store
 
 logger = logging.getLogger(__name__)
@@ -122,7 +130,7 @@ def line_check(
     if variant is not None:
         if variant.store_id != store.pk:
             return None, [("product", "This product is not one of this store's products; pick one from the list.")]
-        label = _variant_label(variant)
+        label = variant_label(variant)
         mapped = variant.catalog_product
         if mapped is None:
             note = "Not connected to a catalog product: the order is held until it is (store's Products tab)."
@@ -155,12 +163,6 @@ def line_check(
     if not has_file:
         return None, [("file", f"{product.uid} is printed: give the line a design file URL or upload the file.")]
     return LineCheck(product.name, product.uid, "printable"), []
-
-
-def _variant_label(variant: StoreVariant) -> str:
-    values = [str(v) for v in (variant.attributes or {}).values() if v not in (None, "")]
-    title = variant.product.title or variant.sku or variant.external_id
-    return f"{title} - {', '.join(values)}" if values and not variant.is_product_itself else title
 
 
 def order_number_next(*, store: Store) -> str:
@@ -281,7 +283,7 @@ def _place_problems(
         if line.design_file_url and line.upload is not None:
             problems.append((f"{prefix}design_file_url", f"Line {index + 1}: give a file URL or an upload, not both."))
         if line.upload is not None and line.upload.size > printfiles.max_bytes():
-            problems.append((f"{prefix}upload", f"Line {index + 1}: {printfiles._too_big(line.upload.name)}"))
+            problems.append((f"{prefix}upload", f"Line {index + 1}: {printfiles.too_big_message(line.upload.name)}"))
         uid = line.catalog_uid.strip()
         _check, found = line_check(
             store=store,

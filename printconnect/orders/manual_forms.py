@@ -9,7 +9,7 @@ from django import forms
 
 from printconnect.catalog.models import ShippingMethod, StoreVariant
 from printconnect.core.countries import COUNTRIES
-from printconnect.orders import manual
+from printconnect.orders import manual, services
 from printconnect.storefronts.models import Store
 
 BLANK_LINES = 3  # rows the form offers without JavaScript; "Add line" adds more
@@ -17,7 +17,7 @@ BLANK_LINES = 3  # rows the form offers without JavaScript; "Add line" adds more
 
 class _VariantField(forms.ModelChoiceField):
     def label_from_instance(self, obj: StoreVariant) -> str:
-        label = manual._variant_label(obj)
+        label = services.variant_label(obj)
         mapped = f" → {obj.catalog_product.uid}" if obj.catalog_product else " (not connected: the order is held)"
         return f"{label}{f' · {obj.sku}' if obj.sku else ''}{mapped}"
 

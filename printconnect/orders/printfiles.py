@@ -196,7 +196,7 @@ def _check(
     )
 
 
-def _too_big(name: str) -> str:
+def too_big_message(name: str) -> str:
     limit = max_bytes()
     text = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
     return (
@@ -211,7 +211,7 @@ def _spool(chunks: Iterable[bytes], tmp: IO[bytes], name: str) -> tuple[int, str
     for chunk in chunks:
         size += len(chunk)
         if size > limit:
-            raise print_checks.FileCheckError(_too_big(name))
+            raise print_checks.FileCheckError(too_big_message(name))
         digest.update(chunk)
         tmp.write(chunk)
     tmp.flush()
@@ -248,7 +248,7 @@ def print_file_download(*, print_file_id: int) -> PrintFile | None:
                         )
                     declared_size = response.headers.get("Content-Length", "")
                     if declared_size.isdigit() and int(declared_size) > max_bytes():
-                        raise print_checks.FileCheckError(_too_big(name))
+                        raise print_checks.FileCheckError(too_big_message(name))
                     size, digest = _spool(response.iter_content(_CHUNK), tmp, name)
                     declared = response.headers.get("Content-Type", "")
             checked = _check(
@@ -319,7 +319,7 @@ def print_file_replace(*, item: OrderItem, actor: Any, url: str = "", upload: An
     if target is None and files:
         raise ApplicationError(f"The print file of line {_line_label(item)} is not bad; there is nothing to replace.")
     if upload is not None and upload.size > max_bytes():
-        raise ApplicationError(_too_big(upload.name))
+        raise ApplicationError(too_big_message(upload.name))
     with transaction.atomic():
         target = target or PrintFile(item=item)
         old = target.file.name if target.file else ""

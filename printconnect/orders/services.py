@@ -147,7 +147,8 @@ def store_rules(*, store: Store) -> StoreRules:
     )
 
 
-def _variant_label(variant: StoreVariant) -> str:
+def variant_label(variant: StoreVariant) -> str:
+    """How orders name a store variant: "Poster - A3, Matte" (its product's title and its option values)."""
     title = variant.product.title or variant.sku or f"product {variant.product.external_id}"
     values = [str(value) for value in (variant.attributes or {}).values() if value not in (None, "")]
     return f"{title} - {', '.join(values)}" if values and not variant.is_product_itself else title
@@ -162,7 +163,7 @@ def _variants_by_key(store: Store, keys: Iterable[str]) -> dict[str, VariantInfo
         row.external_id: VariantInfo(
             pk=row.pk,
             external_id=row.external_id,
-            label=_variant_label(row),
+            label=variant_label(row),
             sku=row.sku,
             product_type=row.product.product_type,
             attributes=row.attributes or {},
@@ -808,18 +809,22 @@ def store_carriers_save(
 
 
 def carrier_for_tracking_number(*, store: Store, tracking_number: str) -> tuple[Carrier | None, CarrierRule | None]:
-    """The carrier a tracking number goes with: the first of the store's rules whose pattern matches (anywhere in
-    the number, use ^...$ to match it whole), else the store's default carrier (rule None), else none."""
+    """The carrier a tracking number goes with: the first of the store's rules (with an active carrier) whose pattern
+    matches, in any letter case and anywhere in the number (use ^...$ to match it whole), else the store's default
+    carrier if active (rule None), else none. Shipments use it, and the Shipping settings' "test a tracking number"
+    shows what they will get."""
     number = tracking_number.strip()
-    rules = CarrierRule.objects.filter(store=store).select_related("carrier").order_by("position", "pk")
-    for rule in rules:
+    rules = CarrierRule.objects.filter(store=store, carrier__active=True).select_related("carrier")
+    for rule in rules.order_by("position", "pk"):
         try:
-            if number and re.search(rule.pattern, number):
+            if number and re.search(rule.pattern, number, flags=re.IGNORECASE):
                 return rule.carrier, rule
-        except re.error:
-            continue  # saved before validation existed; store_carriers_save refuses such patterns
+        except re.error:  # saved before patterns were checked (store_carriers_save refuses them): skip the rule
+            logger.warning("orders.carrier_rule.bad_pattern", extra={"rule_id": rule.pk, "store_id": store.pk})
     settings = StoreOrderSettings.objects.filter(store=store).select_related("default_carrier").first()
-    return (settings.default_carrier if settings else None), None
+    if settings and settings.default_carrier and settings.default_carrier.active:
+        return settings.default_carrier, None
+    return None, None
 
 
 def store_intake_rules_save(

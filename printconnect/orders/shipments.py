@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -16,19 +14,14 @@ from printconnect.catalog.models import Carrier
 from printconnect.core.exceptions import ApplicationError
 from printconnect.orders import workflow
 from printconnect.orders.models import (
-    CarrierRule,
     Order,
     OrderItem,
     OutboxEvent,
     Shipment,
     ShipmentItem,
-    StoreOrderSettings,
 )
-from printconnect.orders.services import order_status_change
+from printconnect.orders.services import carrier_for_tracking_number, order_status_change
 from printconnect.orders.signals import shipment_untracked
-from printconnect.storefronts.models import Store
-
-logger = logging.getLogger(__name__)
 
 # Orders that may not get a parcel: nothing is produced for them (yet), or they are over.
 _NOT_SHIPPABLE = {
@@ -36,21 +29,6 @@ _NOT_SHIPPABLE = {
     Order.Status.CANCELLED: "it is cancelled",
     Order.Status.DELIVERED: "it is already delivered",
 }
-
-
-def carrier_for_tracking(*, store: Store, tracking_number: str) -> Carrier | None:
-    """The store's first carrier rule whose pattern matches the tracking number, else its default carrier."""
-    rules = CarrierRule.objects.filter(store=store, carrier__active=True).select_related("carrier")
-    for rule in rules.order_by("position", "pk"):
-        try:
-            if re.search(rule.pattern, tracking_number, flags=re.IGNORECASE):
-                return rule.carrier
-        except re.error:  # a rule saved before patterns were checked: skip it rather than refuse the parcel
-            logger.warning("orders.carrier_rule.bad_pattern", extra={"rule_id": rule.pk, "store_id": store.pk})
-    order_settings = StoreOrderSettings.objects.filter(store=store).select_related("default_carrier").first()
-    if order_settings and order_settings.default_carrier and order_settings.default_carrier.active:
-        return order_settings.default_carrier
-    return None
 
 
 def _shippable_items(order: Order) -> list[OrderItem]:
@@ -136,7 +114,7 @@ def shipment_create(
                 f"{workflow.transition_refusal(locked.status, Order.Status.SHIPPED)} Move it on first, or ship "
                 "only part of it."
             )
-        carrier = carrier or carrier_for_tracking(store=locked.store, tracking_number=tracking_number)
+        carrier = carrier or carrier_for_tracking_number(store=locked.store, tracking_number=tracking_number)[0]
         shipment = Shipment.objects.create(
             order=locked,
             carrier=carrier,

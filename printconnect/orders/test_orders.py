@@ -124,7 +124,7 @@ def _variant_pick(
 
 
 def _label(variant: StoreVariant) -> str:
-    return services._variant_label(variant)  # the pipeline's own words for a variant
+    return services.variant_label(variant)  # the pipeline's own words for a variant
 
 
 def _stock_check(variant: StoreVariant) -> None:
