@@ -13,7 +13,8 @@ from django.shortcuts import get_object_or_404, render
 from printconnect.api import openapi, selectors, serializers
 from printconnect.api.http import ApiError, api_endpoint
 from printconnect.api.models import ApiToken
-from printconnect.catalog.models import Carrier, CatalogProduct
+from printconnect.catalog.models import Carrier
+from printconnect.catalog.selectors import catalog_products_by_uid
 from printconnect.core.exceptions import ApplicationError
 from printconnect.orders import workflow
 from printconnect.orders.models import Order, OrderStatusChange
@@ -271,10 +272,9 @@ def _rate_items(value: Any) -> list[dict[str, Any]]:
         if not isinstance(uid, str) or type(quantity) is not int or quantity < 1:
             raise _bad("items", message, status=422, code="invalid_field")
         items.append({"uid": uid.strip(), "quantity": quantity})
-    uids = {item["uid"].lower() for item in items}
-    known = {uid.lower() for uid in CatalogProduct.objects.filter(active=True).values_list("uid", flat=True)}
+    known = catalog_products_by_uid(item["uid"] for item in items)  # only the UIDs asked, not the whole catalog
     unknown = sorted(item["uid"] for item in items if item["uid"].lower() not in known)
-    if uids - known:
+    if unknown:
         raise _bad(
             "items", f"Unknown product UID {', '.join(unknown)}: use the print shop's catalog UIDs.", status=422,
             code="invalid_field",
