@@ -16,8 +16,6 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
-from faker import Faker
-from faker.config import AVAILABLE_LOCALES
 
 from printconnect.catalog.models import CatalogProduct, StoreProduct, StoreVariant
 from printconnect.core.countries import COUNTRY_NAMES
@@ -37,7 +35,11 @@ _PREFERRED_LOCALES = {"BE": "nl_BE", "CA": "en_CA", "CH": "de_CH", "IN": "en_IN"
 FALLBACK_LOCALE = "en_US"
 
 
+@lru_cache(maxsize=1)
 def _locales_by_country() -> dict[str, str]:
+    # Faker is imported when a test order is first made: it costs every web and worker process ~130 ms at start.
+    from faker.config import AVAILABLE_LOCALES
+
     found: dict[str, str] = {}
     for locale in sorted(AVAILABLE_LOCALES):
         _language, _, country = locale.partition("_")
@@ -46,23 +48,22 @@ def _locales_by_country() -> dict[str, str]:
     return found | _PREFERRED_LOCALES
 
 
-LOCALES = _locales_by_country()
-
-
 def faker_locale(country: str) -> str:
     """The Faker locale for an ISO country code; en_US for countries Faker has no locale for."""
-    return LOCALES.get(country.upper(), FALLBACK_LOCALE)
+    return _locales_by_country().get(country.upper(), FALLBACK_LOCALE)
 
 
 _faker_lock = threading.Lock()
 
 
 @lru_cache(maxsize=64)
-def _faker(locale: str) -> Faker:
+def _faker(locale: str) -> Any:
+    from faker import Faker
+
     return Faker(locale)  # building one reads its providers (tens of ms): one per locale and process
 
 
-def _optional(fake: Faker, *names: str) -> str:
+def _optional(fake: Any, *names: str) -> str:
     """The first of these providers the locale has (states exist in some countries only)."""
     for name in names:
         if hasattr(fake, name):
@@ -94,7 +95,7 @@ def random_customer(*, country: str, rng: random.Random) -> Customer:
             "line2": "",
             "city": fake.city(),
             # A state only where Faker knows the country's own (not the en_US fallback's states).
-            "region": _optional(fake, "state_abbr", "province_abbr") if code in LOCALES else "",
+            "region": _optional(fake, "state_abbr", "province_abbr") if code in _locales_by_country() else "",
             "postal_code": fake.postcode(),
             "phone": fake.phone_number(),
             "email": fake.safe_email(),  # example.com/.net/.org: never a real mailbox
