@@ -64,42 +64,30 @@ OPTIONAL = tuple(column for column in COLUMNS if column not in REQUIRED)
 ERRORS_KEPT = 200
 INTAKE_CHUNK = 500  # orders taken in per pipeline batch (a few queries each), all inside the file's one transaction
 
+# One order of two lines: the order's columns repeat on each of its rows.
+_TEMPLATE_ORDER = {
+    "order_number": "1001",
+    "placed_at": "2026-12-01",
+    "customer_name": "Ada Lovelace",
+    "customer_email": "ada@example.com",
+    "ship_name": "Ada Lovelace",
+    "address1": "12 Analytical Street",
+    "city": "London",
+    "postcode": "N1 9GU",
+    "country": "GB",
+    "phone": "+44 20 7946 0000",  # a spreadsheet would run it as a formula: written as '+44..., read back as typed
+    "shipping_method": "Standard parcel",
+    "currency": "GBP",
+}
 TEMPLATE_ROWS = (
     {
-        "order_number": "1001",
-        "placed_at": "2026-12-01",
-        "customer_name": "Ada Lovelace",
-        "customer_email": "ada@example.com",
-        "ship_name": "Ada Lovelace",
-        "address1": "12 Analytical Street",
-        "city": "London",
-        "postcode": "N1 9GU",
-        "country": "GB",
-        "phone": "+44 20 7946 0000",  # a spreadsheet would run it as a formula: written as '+44..., read back as typed
-        "shipping_method": "Standard parcel",
-        "currency": "GBP",
+        **_TEMPLATE_ORDER,
         "product_uid": "POSTER-A3",
         "quantity": "2",
         "design_file_url": "https://files.example.com/designs/ada-poster.pdf",
         "unit_price": "12.50",
     },
-    {
-        "order_number": "1001",
-        "placed_at": "2026-12-01",
-        "customer_name": "Ada Lovelace",
-        "customer_email": "ada@example.com",
-        "ship_name": "Ada Lovelace",
-        "address1": "12 Analytical Street",
-        "city": "London",
-        "postcode": "N1 9GU",
-        "country": "GB",
-        "phone": "+44 20 7946 0000",
-        "shipping_method": "Standard parcel",
-        "currency": "GBP",
-        "sku": "MUG-WHITE",
-        "quantity": "1",
-        "unit_price": "8.00",
-    },
+    {**_TEMPLATE_ORDER, "sku": "MUG-WHITE", "quantity": "1", "unit_price": "8.00"},
 )
 
 
